@@ -1,0 +1,2 @@
+/** certs module. */
+package io.pushrelay.certs;

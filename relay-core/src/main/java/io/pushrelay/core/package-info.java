@@ -1,0 +1,2 @@
+/** relay-core module. */
+package io.pushrelay.core;

@@ -1,0 +1,2 @@
+/** relay-post module. */
+package io.pushrelay.post;

@@ -1,0 +1,2 @@
+/** relay-pre module. */
+package io.pushrelay.pre;
