@@ -1,0 +1,123 @@
+package io.pushrelay.certs;
+
+import java.io.IOException;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Writes a group of files all or nothing: each is written to a temporary file beside its
+ * target (keys created 0600 from the start, never widened later), and only when every one
+ * was written are they moved into place. Existing targets are refused unless {@code force}.
+ * On any failure the temporary files are removed, so no partial output is left behind.
+ */
+public final class FileSet {
+    private static final Set<PosixFilePermission> SECRET = PosixFilePermissions.fromString("rw-------");
+    private static final Set<PosixFilePermission> PUBLIC = PosixFilePermissions.fromString("rw-r--r--");
+
+    private final Map<Path, Entry> entries = new LinkedHashMap<>();
+
+    private record Entry(byte[] content, boolean secret) {
+    }
+
+    /** Adds a file readable by everyone (certificates). */
+    public FileSet add(Path path, byte[] content) {
+        entries.put(path.toAbsolutePath().normalize(), new Entry(content, false));
+        return this;
+    }
+
+    /** Adds a file readable only by its owner (private keys, PKCS#12). */
+    public FileSet addSecret(Path path, byte[] content) {
+        entries.put(path.toAbsolutePath().normalize(), new Entry(content, true));
+        return this;
+    }
+
+    public List<Path> paths() {
+        return List.copyOf(entries.keySet());
+    }
+
+    /** Writes every file or none; the exception names the file at fault. */
+    public List<Path> write(boolean force) {
+        if (!force) {
+            for (Path path : entries.keySet()) {
+                if (Files.exists(path, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                    throw new CertsException("write " + path, "file exists (use --force to overwrite)");
+                }
+            }
+        }
+        List<Path[]> staged = new ArrayList<>();
+        try {
+            for (Map.Entry<Path, Entry> e : entries.entrySet()) {
+                Path target = e.getKey();
+                Path dir = target.getParent();
+                if (!Files.isDirectory(dir)) {
+                    throw new CertsException("write " + target, "folder " + dir + " does not exist");
+                }
+                Path temp;
+                try {
+                    temp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp",
+                            PosixFilePermissions.asFileAttribute(SECRET));
+                } catch (IOException ex) {
+                    throw new CertsException("write " + target, describe(ex));
+                }
+                staged.add(new Path[] {temp, target});
+                try {
+                    Files.write(temp, e.getValue().content());
+                    if (!e.getValue().secret()) {
+                        Files.setPosixFilePermissions(temp, PUBLIC);
+                    }
+                } catch (IOException ex) {
+                    throw new CertsException("write " + target, describe(ex));
+                }
+            }
+            for (Path[] pair : staged) {
+                move(pair[0], pair[1]);
+            }
+            return paths();
+        } finally {
+            for (Path[] pair : staged) {
+                try {
+                    Files.deleteIfExists(pair[0]);
+                } catch (IOException ignored) {
+                    // best effort: the temp file is hidden and mode 0600
+                }
+            }
+        }
+    }
+
+    private static void move(Path from, Path to) {
+        try {
+            Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+            try {
+                Files.move(from, to, StandardCopyOption.REPLACE_EXISTING);
+            } catch (IOException ex) {
+                throw new CertsException("write " + to, describe(ex));
+            }
+        } catch (IOException e) {
+            throw new CertsException("write " + to, describe(e));
+        }
+    }
+
+    static String describe(IOException e) {
+        if (e instanceof java.nio.file.AccessDeniedException) {
+            return "permission denied";
+        }
+        if (e instanceof java.nio.file.NoSuchFileException) {
+            return "no such file or folder";
+        }
+        if (e instanceof FileAlreadyExistsException) {
+            return "file exists";
+        }
+        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    }
+}

@@ -1,2 +1,0 @@
-/** certs module. */
-package io.pushrelay.certs;
