@@ -1,2 +1,0 @@
-/** relay-core module. */
-package io.pushrelay.core;
