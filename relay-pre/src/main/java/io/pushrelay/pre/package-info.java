@@ -1,2 +1,0 @@
-/** relay-pre module. */
-package io.pushrelay.pre;
