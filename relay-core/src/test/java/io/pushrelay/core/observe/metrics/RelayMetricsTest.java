@@ -9,14 +9,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.buffer.UnpooledByteBufAllocator;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.util.ReferenceCountUtil;
 import io.pushrelay.certs.CertsException;
 import io.pushrelay.core.forward.RelayError;
 import io.pushrelay.core.forward.RelayResponse;
 import io.pushrelay.core.testing.TestPki;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
@@ -75,8 +78,8 @@ class RelayMetricsTest {
     @Test
     void answeredShouldTellRelayMadeFromUpstreamAnswers() {
         RouteMetrics route = metrics.route(APNS);
-        RelayResponse relayMade = RelayResponse.of(RelayError.NO_ROUTE, io.netty.buffer.UnpooledByteBufAllocator.DEFAULT);
-        RelayResponse upstream = new RelayResponse(200, new io.netty.handler.codec.http2.DefaultHttp2Headers(),
+        RelayResponse relayMade = RelayResponse.of(RelayError.NO_ROUTE, UnpooledByteBufAllocator.DEFAULT);
+        RelayResponse upstream = new RelayResponse(200, new DefaultHttp2Headers(),
                 Unpooled.EMPTY_BUFFER, null, "c1");
         try {
             route.answered(relayMade, MS);
@@ -282,7 +285,7 @@ class RelayMetricsTest {
 
     @Test
     void certificateFileWithoutCertificateShouldFailNamingIt(@TempDir Path dir) throws Exception {
-        Path empty = java.nio.file.Files.writeString(dir.resolve("empty.pem"), "nothing here\n");
+        Path empty = Files.writeString(dir.resolve("empty.pem"), "nothing here\n");
         CertsException e = assertThrows(CertsException.class, () -> CertificateExpiry.readFile(empty));
         assertTrue(e.getMessage().contains("empty.pem"), e.getMessage());
     }
