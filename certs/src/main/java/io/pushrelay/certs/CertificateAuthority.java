@@ -87,10 +87,10 @@ public final class CertificateAuthority {
                           boolean nameConstraints) {
         public Options {
             if (commonName == null || commonName.isBlank()) {
-                throw new IllegalArgumentException("CA name is empty");
+                throw new IllegalArgumentException("CA name (--name) is empty");
             }
             if (commonName.length() > 64) {
-                throw new IllegalArgumentException("CA name longer than 64 characters (RFC 5280 ub-common-name)");
+                throw new IllegalArgumentException("CA name (--name) is longer than 64 characters (RFC 5280 ub-common-name)");
             }
             if (keyType == null) {
                 keyType = KeyType.EC_P256;

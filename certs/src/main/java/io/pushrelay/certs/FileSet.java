@@ -148,7 +148,8 @@ public final class FileSet {
         }
     }
 
-    static String describe(IOException e) {
+    /** An I/O failure in a few words: {@code permission denied}, {@code no such file or folder}, ... */
+    public static String describe(IOException e) {
         if (e instanceof java.nio.file.AccessDeniedException) {
             return "permission denied";
         }
