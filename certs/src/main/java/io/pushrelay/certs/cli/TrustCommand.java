@@ -235,10 +235,14 @@ public final class TrustCommand implements Callable<Integer> {
             out.printf("%s%s:%n", family.names, family == here ? " (this host)" : "");
             out.printf("  sudo cp %s %s && sudo %s%n", path, family.anchorPath(), family.command(family.installArgs));
             out.printf("  undo: sudo rm %s && sudo %s%n", family.anchorPath(), family.command(family.uninstallArgs));
+            if (family == SystemTrustStore.Family.DEBIAN) {
+                out.println("  With ca-certificates-java installed, this also adds it to the JDK's cacerts.");
+            }
         }
-        out.printf("  or either of these done for you: sudo push-relay certs trust --ca %s --install"
-                + " (undo: --uninstall)%n", shell(ca.toString()));
-        out.println("  On Debian and Ubuntu with ca-certificates-java, update-ca-certificates also adds it to the JDK's cacerts.");
+        out.println();
+        out.println("Either of these, done for you:");
+        out.printf("  sudo push-relay certs trust --ca %s --install%n", shell(ca.toString()));
+        out.println("  undo: sudo push-relay certs trust --uninstall");
         out.println();
         out.println("Java, a truststore of its own (the safer choice):");
         out.printf("  keytool -importcert -noprompt -alias push-relay-ca -file %s -keystore push-relay-truststore.p12"
