@@ -40,6 +40,14 @@ final class Issuance {
         if (p12) {
             targets.add(options.out.resolve(base + ".p12"));
         }
+        for (Path target : targets) {
+            Path absolute = target.toAbsolutePath().normalize();
+            for (String own : List.of("ca.pem", "ca.key")) {
+                if (absolute.equals(options.ca.resolve(own).toAbsolutePath().normalize())) {
+                    throw new CertsException("write " + target, "that is the CA's own file (choose another --out or name)");
+                }
+            }
+        }
         if (!options.force) {
             for (Path target : targets) {
                 if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {

@@ -179,6 +179,13 @@ class BadInputTest {
     }
 
     @Test
+    void leafNamedLikeTheCaInItsFolderShouldNeverReplaceTheCa() throws IOException {
+        Cli.Run run = refused(1, "client", "create", "--ca", ca.toString(), "--out", ca.toString(), "--name", "ca", "--force");
+        assertEquals("ERROR: write " + ca.resolve("ca.pem") + ": that is the CA's own file (choose another --out or name)\n",
+                run.err());
+    }
+
+    @Test
     void p12WithoutPasswordFileShouldBeAUsageError() throws IOException {
         Cli.Run run = refused(2, "client", "create", "--ca", ca.toString(), "--out", out(), "--name", "relay-pre", "--p12");
         assertTrue(run.err().contains("--p12 needs --p12-password-file FILE"), run::toString);

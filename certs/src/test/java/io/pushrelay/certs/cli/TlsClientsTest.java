@@ -23,7 +23,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Real TLS clients from outside the project (curl, the JDK HttpClient, Go's net/http) against
  * a loopback HTTPS server presenting a certificate from {@code certs server create}; each must
  * get the HTTP answer, not just finish a handshake. And Go and curl must refuse a certificate
- * the CA key signed outside its name constraints.
+ * the CA key signed outside its name constraints; Go's verifier must take the client
+ * certificates (URI SAN and permitted DNS SAN) that a Go mTLS server would.
  */
 class TlsClientsTest {
     private static final String HOST = "api.push.apple.com";
@@ -34,14 +35,14 @@ class TlsClientsTest {
     static Path ca;
     static Path caPem;
     static Path serverPem;
-    static GoClient go;
+    static GoProgram go;
 
     @BeforeAll
     static void pki() throws Exception {
         ca = TestPki.ca(root, "ca");
         caPem = ca.resolve("ca.pem");
         serverPem = TestPki.server(ca, root.resolve("tls"), HOST);
-        go = GoClient.build(root.resolve("go"));
+        go = GoProgram.build(root.resolve("go"));
     }
 
     @Test
@@ -120,5 +121,21 @@ class TlsClientsTest {
             assertNotEquals(0, result.code(), result::toString);
             assertTrue(result.err().contains("permitted subtree violation"), result::toString);
         }
+    }
+
+    @Test
+    void oneLabelAndDottedClientCertsShouldPassGoVerifierForClientAuth() {
+        Path permitting = TestPki.ca(root, "ca-permitting", "--permit", "relay.example.net");
+        Path out = root.resolve("clients");
+        Cli.ok("client", "create", "--ca", permitting.toString(), "--out", out.toString(), "--name", "relay-pre");
+        Cli.ok("client", "create", "--ca", permitting.toString(), "--out", out.toString(), "--name", "pre.relay.example.net");
+        for (String name : List.of("relay-pre", "pre.relay.example.net")) {
+            Programs.Result result = go.verify(permitting.resolve("ca.pem"), out.resolve(name + ".pem"), "client");
+            assertEquals(0, result.code(), result::toString);
+            assertEquals("OK\n", result.out());
+        }
+        Programs.Result asServer = go.verify(permitting.resolve("ca.pem"), out.resolve("relay-pre.pem"), "server");
+        assertEquals(1, asServer.code(), asServer::toString);
+        assertTrue(asServer.err().contains("incompatible key usage"), asServer::toString);
     }
 }
