@@ -2,11 +2,9 @@ package io.pushrelay.certs;
 
 import java.io.IOException;
 import java.math.BigInteger;
-import java.net.InetAddress;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.PrivateKey;
-import java.security.PublicKey;
 import java.security.SecureRandom;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
@@ -19,7 +17,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
-import org.bouncycastle.asn1.ASN1Primitive;
 import org.bouncycastle.asn1.DEROctetString;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x500.X500NameBuilder;
@@ -90,7 +87,10 @@ public final class CertificateAuthority {
                           boolean nameConstraints) {
         public Options {
             if (commonName == null || commonName.isBlank()) {
-                throw new IllegalArgumentException("CA name is empty");
+                throw new IllegalArgumentException("CA name (--name) is empty");
+            }
+            if (commonName.length() > 64) {
+                throw new IllegalArgumentException("CA name (--name) is longer than 64 characters (RFC 5280 ub-common-name)");
             }
             if (keyType == null) {
                 keyType = KeyType.EC_P256;
@@ -101,6 +101,9 @@ public final class CertificateAuthority {
             permit = permit == null ? List.of() : List.copyOf(permit);
             for (String name : permit) {
                 NameRules.checkPermitSyntax(name);
+            }
+            if (!nameConstraints && !permit.isEmpty()) {
+                throw new IllegalArgumentException("--permit has no meaning with --no-name-constraints");
             }
         }
 
@@ -257,10 +260,14 @@ public final class CertificateAuthority {
         }
         for (String ip : options.ips()) {
             rules.check(ip, true);
-            sans.add(new GeneralName(GeneralName.iPAddress, NameRules.parseIp(ip).getHostAddress()));
+            sans.add(new GeneralName(GeneralName.iPAddress, new DEROctetString(NameRules.parseIp(ip).getAddress())));
         }
+        // Without a DNS SAN, OpenSSL checks a CN that looks like a host name against the DNS
+        // constraints (x509_vfy.c check_name_constraints), and "127.0.0.1" looks like one; so an
+        // address-only certificate gets a CN that no verifier reads as a name.
         String cn = options.commonName() != null ? options.commonName()
-                : !options.hosts().isEmpty() ? options.hosts().get(0) : options.ips().get(0);
+                : !options.hosts().isEmpty() ? options.hosts().get(0)
+                : "push-relay server (" + options.ips().get(0) + ")";
         return issue(cn, sans, options, KeyPurposeId.id_kp_serverAuth);
     }
 
@@ -351,11 +358,4 @@ public final class CertificateAuthority {
         return serial;
     }
 
-    static byte[] octets(ASN1Primitive primitive) throws IOException {
-        return new DEROctetString(primitive).getOctets();
-    }
-
-    static InetAddress address(String ip) {
-        return NameRules.parseIp(ip);
-    }
 }

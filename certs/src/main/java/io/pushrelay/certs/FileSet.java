@@ -3,7 +3,9 @@ package io.pushrelay.certs;
 import java.io.IOException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermission;
@@ -45,16 +47,23 @@ public final class FileSet {
         return List.copyOf(entries.keySet());
     }
 
-    /** Writes every file or none; the exception names the file at fault. */
+    /**
+     * Writes every file or none; the exception names the file at fault. When a move into place
+     * fails half way, the files already moved are taken back and, with {@code force}, the
+     * files they replaced are restored.
+     */
     public List<Path> write(boolean force) {
         if (!force) {
             for (Path path : entries.keySet()) {
-                if (Files.exists(path, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                if (Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
                     throw new CertsException("write " + path, "file exists (use --force to overwrite)");
                 }
             }
         }
         List<Path[]> staged = new ArrayList<>();
+        List<Path[]> backups = new ArrayList<>();
+        List<Path> placed = new ArrayList<>();
+        boolean done = false;
         try {
             for (Map.Entry<Path, Entry> e : entries.entrySet()) {
                 Path target = e.getKey();
@@ -62,12 +71,15 @@ public final class FileSet {
                 if (!Files.isDirectory(dir)) {
                     throw new CertsException("write " + target, "folder " + dir + " does not exist");
                 }
+                if (Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
+                    throw new CertsException("write " + target, "is a folder");
+                }
                 Path temp;
                 try {
                     temp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp",
                             PosixFilePermissions.asFileAttribute(SECRET));
                 } catch (IOException ex) {
-                    throw new CertsException("write " + target, describe(ex));
+                    throw new CertsException("write " + target, describe(ex), ex);
                 }
                 staged.add(new Path[] {temp, target});
                 try {
@@ -76,21 +88,49 @@ public final class FileSet {
                         Files.setPosixFilePermissions(temp, PUBLIC);
                     }
                 } catch (IOException ex) {
-                    throw new CertsException("write " + target, describe(ex));
+                    throw new CertsException("write " + target, describe(ex), ex);
                 }
             }
             for (Path[] pair : staged) {
-                move(pair[0], pair[1]);
+                Path target = pair[1];
+                if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+                    Path backup = target.resolveSibling("." + target.getFileName() + ".old-" + System.nanoTime());
+                    move(target, backup);
+                    backups.add(new Path[] {backup, target});
+                }
+                move(pair[0], target);
+                placed.add(target);
             }
+            done = true;
             return paths();
         } finally {
-            for (Path[] pair : staged) {
-                try {
-                    Files.deleteIfExists(pair[0]);
-                } catch (IOException ignored) {
-                    // best effort: the temp file is hidden and mode 0600
+            if (!done) {
+                for (Path target : placed) {
+                    deleteQuietly(target);
+                }
+                for (Path[] pair : backups) {
+                    try {
+                        Files.move(pair[0], pair[1], StandardCopyOption.REPLACE_EXISTING);
+                    } catch (IOException ignored) {
+                        // the old file stays beside the target under its hidden backup name
+                    }
+                }
+            } else {
+                for (Path[] pair : backups) {
+                    deleteQuietly(pair[0]);
                 }
             }
+            for (Path[] pair : staged) {
+                deleteQuietly(pair[0]);
+            }
+        }
+    }
+
+    private static void deleteQuietly(Path path) {
+        try {
+            Files.deleteIfExists(path);
+        } catch (IOException ignored) {
+            // best effort: temporary files are hidden and mode 0600
         }
     }
 
@@ -101,14 +141,15 @@ public final class FileSet {
             try {
                 Files.move(from, to, StandardCopyOption.REPLACE_EXISTING);
             } catch (IOException ex) {
-                throw new CertsException("write " + to, describe(ex));
+                throw new CertsException("write " + to, describe(ex), ex);
             }
         } catch (IOException e) {
-            throw new CertsException("write " + to, describe(e));
+            throw new CertsException("write " + to, describe(e), e);
         }
     }
 
-    static String describe(IOException e) {
+    /** An I/O failure in a few words: {@code permission denied}, {@code no such file or folder}, ... */
+    public static String describe(IOException e) {
         if (e instanceof java.nio.file.AccessDeniedException) {
             return "permission denied";
         }
@@ -117,6 +158,9 @@ public final class FileSet {
         }
         if (e instanceof FileAlreadyExistsException) {
             return "file exists";
+        }
+        if (e instanceof FileSystemException fs && fs.getReason() != null) {
+            return fs.getReason();
         }
         return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
     }

@@ -1,6 +1,7 @@
 package io.pushrelay.certs;
 
 import java.math.BigInteger;
+import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.security.cert.X509Certificate;
@@ -10,49 +11,69 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.regex.Pattern;
 import org.bouncycastle.asn1.ASN1OctetString;
-import org.bouncycastle.asn1.DERIA5String;
+import org.bouncycastle.asn1.ASN1String;
 import org.bouncycastle.asn1.x509.GeneralName;
 import org.bouncycastle.asn1.x509.GeneralSubtree;
 import org.bouncycastle.asn1.x509.NameConstraints;
 
 /**
- * Name syntax and the name constraints of a CA: which DNS subtrees and address ranges it may
- * sign for (RFC 5280 4.2.1.10: a DNS subtree matches the name and every name under it).
+ * Name syntax, and the name constraints of a CA: which DNS subtrees and address ranges it may
+ * sign for (RFC 5280 4.2.1.10: a DNS subtree matches the name and every name under it; a name
+ * type with no permitted subtree is not constrained). The static syntax checks throw
+ * {@link IllegalArgumentException} with a message fit for the command line; {@link #check}
+ * throws {@link CertsException} naming the constraint. Immutable and thread-safe.
  */
-final class NameRules {
+public final class NameRules {
     private static final Pattern LABEL = Pattern.compile("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?");
+    private static final Pattern DIGITS = Pattern.compile("[0-9]+");
     private static final Pattern CLIENT_NAME = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9._-]{0,62})");
+    private static final String OCTET = "(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])";
+    private static final Pattern IPV4 = Pattern.compile(OCTET + "(\\." + OCTET + "){3}");
+    private static final Pattern IPV6_CHARS = Pattern.compile("[0-9a-fA-F:.]+");
 
     private final List<String> dns;
     private final List<String> ranges;
+    private final List<String> excludedDns;
+    private final List<String> excludedRanges;
     private final boolean constrained;
 
-    private NameRules(List<String> dns, List<String> ranges, boolean constrained) {
+    private NameRules(List<String> dns, List<String> ranges, List<String> excludedDns,
+                      List<String> excludedRanges, boolean constrained) {
         this.dns = dns;
         this.ranges = ranges;
+        this.excludedDns = excludedDns;
+        this.excludedRanges = excludedRanges;
         this.constrained = constrained;
     }
 
     static NameRules of(X509Certificate ca) {
         byte[] ext = ca.getExtensionValue(org.bouncycastle.asn1.x509.Extension.nameConstraints.getId());
         if (ext == null) {
-            return new NameRules(List.of(), List.of(), false);
+            return new NameRules(List.of(), List.of(), List.of(), List.of(), false);
         }
         NameConstraints constraints = NameConstraints.getInstance(ASN1OctetString.getInstance(ext).getOctets());
         List<String> dns = new ArrayList<>();
         List<String> ranges = new ArrayList<>();
-        GeneralSubtree[] permitted = constraints.getPermittedSubtrees();
-        if (permitted != null) {
-            for (GeneralSubtree subtree : permitted) {
-                GeneralName base = subtree.getBase();
-                if (base.getTagNo() == GeneralName.dNSName) {
-                    dns.add(DERIA5String.getInstance(base.getName()).getString().toLowerCase(Locale.ROOT));
-                } else if (base.getTagNo() == GeneralName.iPAddress) {
-                    ranges.add(rangeText(ASN1OctetString.getInstance(base.getName()).getOctets()));
-                }
+        collect(constraints.getPermittedSubtrees(), dns, ranges);
+        List<String> excludedDns = new ArrayList<>();
+        List<String> excludedRanges = new ArrayList<>();
+        collect(constraints.getExcludedSubtrees(), excludedDns, excludedRanges);
+        return new NameRules(List.copyOf(dns), List.copyOf(ranges), List.copyOf(excludedDns),
+                List.copyOf(excludedRanges), true);
+    }
+
+    private static void collect(GeneralSubtree[] subtrees, List<String> dns, List<String> ranges) {
+        if (subtrees == null) {
+            return;
+        }
+        for (GeneralSubtree subtree : subtrees) {
+            GeneralName base = subtree.getBase();
+            if (base.getTagNo() == GeneralName.dNSName) {
+                dns.add(((ASN1String) base.getName()).getString().toLowerCase(Locale.ROOT));
+            } else if (base.getTagNo() == GeneralName.iPAddress) {
+                ranges.add(rangeText(ASN1OctetString.getInstance(base.getName()).getOctets()));
             }
         }
-        return new NameRules(List.copyOf(dns), List.copyOf(ranges), true);
     }
 
     Optional<List<String>> permitted() {
@@ -71,30 +92,52 @@ final class NameRules {
         }
         if (ip) {
             byte[] address = parseIp(name).getAddress();
-            for (String range : ranges) {
+            for (String range : excludedRanges) {
                 if (inRange(address, range)) {
-                    return;
+                    throw new CertsException("check " + name,
+                            "address excluded by the CA's name constraints (excluded range " + range + ")");
                 }
             }
-            throw new CertsException("check " + name,
-                    "address outside the CA's name constraints (permitted ranges: " + String.join(", ", ranges) + ")");
-        }
-        String host = name.toLowerCase(Locale.ROOT);
-        if (host.startsWith("*.")) {
-            host = host.substring(2);
-        }
-        for (String subtree : dns) {
-            String bare = subtree.startsWith(".") ? subtree.substring(1) : subtree;
-            if (host.equals(bare) || host.endsWith("." + bare)) {
+            if (ranges.isEmpty() || ranges.stream().anyMatch(range -> inRange(address, range))) {
                 return;
             }
+            throw new CertsException("check " + name,
+                    "address outside the CA's name constraints (permitted ranges: " + String.join(", ", ranges)
+                            + "; create the CA with --permit " + name + "/" + (address.length * 8) + ")");
+        }
+        String host = name.toLowerCase(Locale.ROOT);
+        for (String subtree : excludedDns) {
+            if (within(host, subtree)) {
+                throw new CertsException("check " + name,
+                        "name excluded by the CA's name constraints (excluded " + subtree + ")");
+            }
+        }
+        if (dns.isEmpty() || dns.stream().anyMatch(subtree -> within(host, subtree))) {
+            return;
         }
         throw new CertsException("check " + name,
                 "name outside the CA's name constraints (permitted: " + String.join(", ", dns)
-                        + "; create the CA with --permit " + name + ")");
+                        + "; create the CA with --permit " + (name.startsWith("*.") ? name.substring(2) : name) + ")");
     }
 
-    static void checkHostSyntax(String host) {
+    /**
+     * RFC 5280 4.2.1.10: {@code example.com} covers itself and every name under it. A subtree
+     * written with a leading dot (other CAs make these) covers only the names under it, which
+     * is how OpenSSL and Go read it. A wildcard name is checked as written: {@code *.a.b} lies
+     * under {@code a.b}.
+     */
+    private static boolean within(String host, String subtree) {
+        if (subtree.isEmpty()) {
+            return true;
+        }
+        if (subtree.startsWith(".")) {
+            return host.endsWith(subtree);
+        }
+        return host.equals(subtree) || host.endsWith("." + subtree);
+    }
+
+    /** A DNS name for a SAN, optionally a wildcard {@code *.example.com}; refuses IP literals. */
+    public static void checkHostSyntax(String host) {
         if (host == null || host.isBlank()) {
             throw new IllegalArgumentException("empty host name");
         }
@@ -105,14 +148,23 @@ final class NameRules {
         if (h.length() > 253 || h.endsWith(".") || h.startsWith(".")) {
             throw new IllegalArgumentException("malformed host name '" + host + "'");
         }
-        for (String label : h.split("\\.", -1)) {
+        String[] labels = h.split("\\.", -1);
+        for (String label : labels) {
             if (!LABEL.matcher(label).matches()) {
                 throw new IllegalArgumentException("malformed host name '" + host + "' (bad label '" + label + "')");
             }
         }
+        // RFC 3696 2: a top-level label is never all digits; such a name is an address typed as a host.
+        if (DIGITS.matcher(labels[labels.length - 1]).matches()) {
+            throw new IllegalArgumentException("malformed host name '" + host + "' (an IP address? use --ip)");
+        }
     }
 
-    static void checkClientName(String name) {
+    /** A client name: one label ({@code relay-pre}) or a DNS name ({@code pre.example.net}). */
+    public static void checkClientName(String name) {
+        if (name == null || name.isBlank()) {
+            throw new IllegalArgumentException("empty client name");
+        }
         if (!CLIENT_NAME.matcher(name).matches()) {
             throw new IllegalArgumentException("malformed client name '" + name
                     + "' (letters, digits, '.', '-', '_'; at most 63)");
@@ -122,15 +174,15 @@ final class NameRules {
         }
     }
 
-    /** A --permit value: a DNS name, or an address range like {@code 10.0.0.0/8}. */
-    static void checkPermitSyntax(String name) {
+    /** A --permit value: a DNS name ({@code example.com}, covering every name under it) or a range ({@code 10.0.0.0/8}). */
+    public static void checkPermitSyntax(String name) {
         if (name != null && name.contains("/")) {
             parseRange(name);
             return;
         }
-        if (name != null && name.startsWith(".")) {
-            checkHostSyntax(name.substring(1));
-            return;
+        if (name != null && (name.startsWith(".") || name.startsWith("*"))) {
+            throw new IllegalArgumentException("malformed permitted name '" + name + "' (write "
+                    + name.replaceFirst("^[*.]+", "") + ": a permitted name covers itself and every name under it)");
         }
         checkHostSyntax(name);
     }
@@ -146,15 +198,26 @@ final class NameRules {
         return new GeneralName(GeneralName.dNSName, name);
     }
 
-    static InetAddress parseIp(String ip) {
-        if (ip == null || ip.isBlank() || !ip.matches("[0-9a-fA-F:.]+") || !(ip.contains(".") || ip.contains(":"))) {
-            throw new IllegalArgumentException("malformed IP address '" + ip + "'");
+    /**
+     * Parses an IPv4 (dotted quad, no leading zeros) or IPv6 literal. Never resolves a name:
+     * {@link InetAddress#getByName} would look up anything that is not a literal.
+     */
+    public static InetAddress parseIp(String ip) {
+        if (ip == null || ip.isBlank()) {
+            throw new IllegalArgumentException("empty IP address");
         }
         try {
-            return InetAddress.getByName(ip);
+            if (IPV4.matcher(ip).matches()) {
+                return InetAddress.getByName(ip);
+            }
+            // A string holding ':' is only ever parsed as an IPv6 literal, never looked up.
+            if (ip.contains(":") && IPV6_CHARS.matcher(ip).matches()) {
+                return InetAddress.getByName(ip);
+            }
         } catch (UnknownHostException e) {
-            throw new IllegalArgumentException("malformed IP address '" + ip + "'");
+            // fall through to the error below
         }
+        throw new IllegalArgumentException("malformed IP address '" + ip + "'");
     }
 
     /** Returns {address, mask} with the host bits cleared. */
@@ -180,6 +243,44 @@ final class NameRules {
         return new byte[][] {address, mask};
     }
 
+    /** An address as people write it: {@code 127.0.0.1}, {@code ::1} (RFC 5952 shortening). */
+    public static String format(InetAddress address) {
+        if (address instanceof Inet4Address) {
+            return address.getHostAddress();
+        }
+        byte[] b = address.getAddress();
+        int[] groups = new int[8];
+        for (int i = 0; i < 8; i++) {
+            groups[i] = ((b[2 * i] & 0xff) << 8) | (b[2 * i + 1] & 0xff);
+        }
+        int bestStart = -1;
+        int bestLength = 1;
+        for (int i = 0; i < 8; i++) {
+            int j = i;
+            while (j < 8 && groups[j] == 0) {
+                j++;
+            }
+            if (j - i > bestLength) {
+                bestStart = i;
+                bestLength = j - i;
+            }
+            i = Math.max(i, j);
+        }
+        StringBuilder out = new StringBuilder();
+        for (int i = 0; i < 8; i++) {
+            if (i == bestStart) {
+                out.append("::");
+                i += bestLength - 1;
+                continue;
+            }
+            if (out.length() > 0 && out.charAt(out.length() - 1) != ':') {
+                out.append(':');
+            }
+            out.append(Integer.toHexString(groups[i]));
+        }
+        return out.toString();
+    }
+
     private static boolean inRange(byte[] address, String range) {
         byte[][] parsed = parseRange(range);
         if (parsed[0].length != address.length) {
@@ -199,7 +300,7 @@ final class NameRules {
         byte[] mask = java.util.Arrays.copyOfRange(both, half, both.length);
         int bits = new BigInteger(1, mask).bitCount();
         try {
-            return InetAddress.getByAddress(address).getHostAddress() + "/" + bits;
+            return format(InetAddress.getByAddress(address)) + "/" + bits;
         } catch (UnknownHostException e) {
             return "?";
         }

@@ -104,9 +104,11 @@ public final class Pem {
                     try {
                         PrivateKeyInfo info = encrypted.decryptPrivateKeyInfo(
                                 new JceOpenSSLPKCS8DecryptorProviderBuilder().setProvider(BC).build(passphrase));
+                        // CBC padding lets about one wrong passphrase in 256 through; the
+                        // structure check below catches it, and must report the same cause.
                         return converter.getPrivateKey(info);
-                    } catch (PKCSException e) {
-                        throw new CertsException("unlock " + file, "wrong passphrase");
+                    } catch (PKCSException | RuntimeException | java.io.IOException e) {
+                        throw new CertsException("unlock " + file, "wrong passphrase", e);
                     }
                 }
             }
