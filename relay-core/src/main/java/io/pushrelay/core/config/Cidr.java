@@ -21,8 +21,8 @@ public record Cidr(InetAddress network, int prefixLength) {
         }
         byte[] b = network.getAddress();
         if (!equalPrefix(b, mask(b, prefixLength), b.length * 8)) {
-            throw new InvalidValueException("host bits set in " + network.getHostAddress() + "/" + prefixLength
-                    + " (did you mean " + of(mask(b, prefixLength)).getHostAddress() + "/" + prefixLength + "?)");
+            throw new InvalidValueException("host bits set in " + text(network) + "/" + prefixLength
+                    + " (did you mean " + text(of(mask(b, prefixLength))) + "/" + prefixLength + "?)");
         }
     }
 
@@ -69,11 +69,11 @@ public record Cidr(InetAddress network, int prefixLength) {
     /** {@code 10.0.0.0/8}, {@code ::1/128} (IPv6 in its shortest form). */
     @Override
     public String toString() {
-        String host = network.getHostAddress();
-        if (network instanceof Inet6Address) {
-            host = shortIpv6(network.getAddress());
-        }
-        return host + "/" + prefixLength;
+        return text(network) + "/" + prefixLength;
+    }
+
+    private static String text(InetAddress a) {
+        return a instanceof Inet6Address ? shortIpv6(a.getAddress()) : a.getHostAddress();
     }
 
     private static boolean isV4Mapped(byte[] a) {

@@ -92,6 +92,17 @@ public record PostConfig(HostPort listen, TlsSettings tls, boolean plaintext, Pa
         return false;
     }
 
+    /** This config with {@code overrides} laid over it, checked again (see {@link ConfigLoader#override}). */
+    public PostConfig withOverrides(ConfigOverrides overrides) throws ConfigException {
+        return ConfigLoader.override(this, overrides);
+    }
+
+    /** As YAML, defaults filled in; passwords redacted when asked (see {@link ConfigLoader#render}). */
+    @Override
+    public String render(boolean redacted) {
+        return ConfigLoader.render(this, redacted);
+    }
+
     @Override
     public RouteTable routeTable() {
         return Routes.table(routes, limits.maxBodyBytes());

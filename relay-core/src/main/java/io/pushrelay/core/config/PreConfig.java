@@ -62,6 +62,17 @@ public record PreConfig(HostPort listen, TlsSettings tls, ProxySettings proxy, U
         }
     }
 
+    /** This config with {@code overrides} laid over it, checked again (see {@link ConfigLoader#override}). */
+    public PreConfig withOverrides(ConfigOverrides overrides) throws ConfigException {
+        return ConfigLoader.override(this, overrides);
+    }
+
+    /** As YAML, defaults filled in; passwords redacted when asked (see {@link ConfigLoader#render}). */
+    @Override
+    public String render(boolean redacted) {
+        return ConfigLoader.render(this, redacted);
+    }
+
     @Override
     public RouteTable routeTable() {
         return Routes.table(routes, 0);

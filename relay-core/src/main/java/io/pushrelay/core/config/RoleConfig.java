@@ -36,4 +36,7 @@ public sealed interface RoleConfig permits PreConfig, PostConfig {
 
     /** Every file the config names, for {@code check}. */
     List<ConfigFile> files();
+
+    /** The effective config as YAML; with {@code redacted}, no password appears. */
+    String render(boolean redacted);
 }

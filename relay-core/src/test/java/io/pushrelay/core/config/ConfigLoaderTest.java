@@ -477,7 +477,7 @@ class ConfigLoaderTest {
     @Test
     void overridingALoadedConfigShouldCheckItAgain() throws Exception {
         PostConfig base = ConfigLoader.load(write("post.yaml", FULL_POST), PostConfig.class);
-        PostConfig moved = ConfigLoader.override(base, ConfigOverrides.none().set("--listen", "listen", "127.0.0.1:0"));
+        PostConfig moved = base.withOverrides(ConfigOverrides.none().set("--listen", "listen", "127.0.0.1:0"));
         assertEquals(new HostPort("127.0.0.1", 0), moved.listen());
         assertEquals(base.limits(), moved.limits());
         assertEquals(base.allowSources(), moved.allowSources());
@@ -493,7 +493,7 @@ class ConfigLoaderTest {
         PreConfig c = ConfigLoader.load(write("pre.yaml", yaml), PreConfig.class);
         assertEquals("hunter#2", c.proxy().url().password());
 
-        String redacted = ConfigLoader.render(c, true);
+        String redacted = c.render(true);
         assertFalse(redacted.contains("hunter"), redacted);
         assertTrue(redacted.contains("url: http://relay:REDACTED@proxy.corp:3128"), redacted);
         assertFalse(c.toString().contains("hunter"), "toString is for logs");
