@@ -384,9 +384,17 @@ file=$(readlink -f -- "$file") || die "cannot resolve $file"
 [[ -f $file ]] || die "$file: no such file"
 [[ -r $file ]] || die "$file: not readable"
 
+# Two changes at once would each write their own version: the second waits for the first. The
+# lock is on the file as opened here; a waiter reads the file again by name once it holds it.
+lock() {
+  exec 9<"$file"
+  command -v flock >/dev/null 2>&1 || return 0
+  flock -w 30 9 || die "$file: another change is still running"
+}
+
 case "$command" in
-  add) cmd_add "$@" ;;
-  remove) cmd_remove "$@" ;;
+  add) lock; cmd_add "$@" ;;
+  remove) lock; cmd_remove "$@" ;;
   status) cmd_status "$@" ;;
   *) usage_error "unknown command '$command' (add, remove or status)" ;;
 esac

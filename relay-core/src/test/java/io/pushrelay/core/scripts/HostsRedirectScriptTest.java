@@ -110,6 +110,33 @@ class HostsRedirectScriptTest {
     }
 
     @Test
+    void concurrentChangesShouldLeaveOneWholeBlock() throws Exception {
+        Path f = hosts(ORIGINAL);
+        // Without the lock, about half of such runs ended with two blocks (both read "no block").
+        List<ExternalProcess> running = new ArrayList<>();
+        try {
+            for (int i = 1; i <= 8; i++) {
+                running.add(ExternalProcess.start("hosts-redirect " + i, dir.resolve("run" + i + ".log"), Map.of(),
+                        List.of("bash", SCRIPT.toString(), "--file", f.toString(), "add", "10.0.0." + i)));
+            }
+            for (ExternalProcess p : running) {
+                assertTrue(p.process().waitFor(30, java.util.concurrent.TimeUnit.SECONDS), p.output());
+                assertEquals(0, p.process().exitValue(), p.output());
+            }
+        } finally {
+            running.forEach(ExternalProcess::close);
+        }
+        String result = Files.readString(f);
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("10\\.0\\.0\\.(\\d) api\\.push\\.apple\\.com").matcher(result);
+        assertTrue(m.find(), result);
+        assertEquals(ORIGINAL + APNS_BLOCK.replace("10.0.0.5", "10.0.0." + m.group(1)), result);
+        for (Path b : backups()) {
+            String text = Files.readString(b);
+            assertTrue(text.equals(ORIGINAL) || text.matches("(?s)\\Q" + ORIGINAL + "\\E# BEGIN push-relay[^#]*# END push-relay\n"), text);
+        }
+    }
+
+    @Test
     void aLastLineWithoutNewlineShouldGetOneAndNothingElse() throws Exception {
         String noNewline = "127.0.0.1 localhost\r\n10.1.1.1 crlf-host\r\n192.0.2.9 last";
         Path f = hosts(noNewline);
