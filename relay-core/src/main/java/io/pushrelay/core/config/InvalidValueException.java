@@ -35,11 +35,6 @@ public final class InvalidValueException extends IllegalArgumentException {
         return problem;
     }
 
-    /** The same problem, one level further out: {@code prefix.key}. */
-    public InvalidValueException under(String prefix) {
-        return new InvalidValueException(key.isEmpty() ? prefix : prefix + "." + key, problem);
-    }
-
     static int atLeast(String key, int min, int value) {
         if (value < min) {
             throw new InvalidValueException(key, "must be at least " + min + ", got " + value);

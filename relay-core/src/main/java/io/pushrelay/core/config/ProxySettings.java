@@ -25,9 +25,4 @@ public record ProxySettings(EndpointUrl url, Path passwordFile, Path ca) {
             throw new InvalidValueException("ca", "only used for an https:// proxy; the url is " + url);
         }
     }
-
-    /** A direct proxy, no authentication: {@code http://host:port}. */
-    public static ProxySettings of(String url) {
-        return new ProxySettings(EndpointUrl.parse(url), null, null);
-    }
 }

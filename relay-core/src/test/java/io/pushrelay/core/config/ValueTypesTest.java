@@ -59,6 +59,15 @@ class ValueTypesTest {
         assertFalse(HostPort.parse("localhost:1").isIpLiteral());
     }
 
+    @Test
+    void anIpLiteralShouldBecomeASocketAddressWithoutDns() throws Exception {
+        java.net.InetSocketAddress v6 = HostPort.parse("[::1]:8443").toSocketAddress();
+        assertFalse(v6.isUnresolved());
+        assertEquals(InetAddress.getByName("::1"), v6.getAddress());
+        assertEquals(8443, v6.getPort());
+        assertEquals("127.0.0.1:41234", HostPort.parse("127.0.0.1:0").withPort(41234).toString());
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"api.push.apple.com", "api.push.apple.com:", ":443", "host:65536", "host:-1", "host:44a",
         "::1:443", "[::1]443", "[::1", "[10.0.0.1]:443", "[zz::1]:443", "bad_host:443", "-a.com:443", "1.2.3:443",
