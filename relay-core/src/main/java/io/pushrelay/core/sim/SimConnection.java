@@ -1,0 +1,59 @@
+package io.pushrelay.core.sim;
+
+import java.net.InetSocketAddress;
+import java.security.cert.X509Certificate;
+
+/**
+ * Per-connection state of a simulator. Written only on the connection's event loop; the
+ * counters are volatile so that snapshots taken from other threads see recent values.
+ */
+final class SimConnection {
+    final String id;
+    final InetSocketAddress remote;
+    volatile String protocol = "-";
+    volatile X509Certificate clientCertificate;
+    /** The APNS team bound to this connection by its first valid provider token. */
+    volatile String team;
+    volatile long streams;
+    volatile long accepted;
+    volatile long rejected;
+    volatile boolean open = true;
+
+    /** APNS provider-token cache: the last {@code authorization} value and what it meant. */
+    String lastAuthorization;
+    ProviderToken lastToken;
+    String lastTokenRejection;
+
+    SimConnection(String id, InetSocketAddress remote) {
+        this.id = id;
+        this.remote = remote;
+    }
+
+    /** Event loop only (single writer). */
+    void countStream() {
+        streams = streams + 1;
+    }
+
+    /** Event loop only (single writer). */
+    void countAnswer(int status) {
+        if (status == 200) {
+            accepted = accepted + 1;
+        } else {
+            rejected = rejected + 1;
+        }
+    }
+
+    String identity() {
+        String t = team;
+        if (t != null) {
+            return t;
+        }
+        X509Certificate cert = clientCertificate;
+        return cert != null ? cert.getSubjectX500Principal().getName() : "-";
+    }
+
+    ConnectionStats stats() {
+        String address = remote == null ? "-" : remote.getAddress().getHostAddress() + ":" + remote.getPort();
+        return new ConnectionStats(id, address, protocol, identity(), streams, accepted, rejected, open);
+    }
+}
