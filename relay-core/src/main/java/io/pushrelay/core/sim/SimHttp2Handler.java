@@ -5,6 +5,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http2.AbstractHttp2ConnectionHandlerBuilder;
 import io.netty.handler.codec.http2.Http2CodecUtil;
 import io.netty.handler.codec.http2.Http2Connection;
+import io.netty.handler.codec.http2.Http2ConnectionAdapter;
 import io.netty.handler.codec.http2.Http2ConnectionDecoder;
 import io.netty.handler.codec.http2.Http2ConnectionEncoder;
 import io.netty.handler.codec.http2.Http2ConnectionHandler;
@@ -35,12 +36,15 @@ import org.slf4j.LoggerFactory;
  */
 final class SimHttp2Handler extends Http2ConnectionHandler implements Http2FrameListener {
     private static final Logger LOG = LoggerFactory.getLogger(SimHttp2Handler.class);
+    /** How long a connection that sent GOAWAY stays open after its last stream, for the client to close it. */
+    static final long GOAWAY_LINGER_MILLIS = 1000;
 
     private final SimEndpoint endpoint;
     private final SimConnection connection;
     private final Http2Connection.PropertyKey requestKey;
     private boolean raised;
     private boolean goingAway;
+    private boolean closeScheduled;
     private boolean dropped;
 
     private SimHttp2Handler(Http2ConnectionDecoder decoder, Http2ConnectionEncoder encoder, Http2Settings settings,
@@ -149,7 +153,13 @@ final class SimHttp2Handler extends Http2ConnectionHandler implements Http2Frame
         }
     }
 
-    /** GOAWAY naming this stream as the last one processed, then a graceful close once it and earlier ones are answered. */
+    /**
+     * GOAWAY naming this stream as the last one processed; it and earlier ones are still
+     * answered. The connection is closed {@link #GOAWAY_LINGER_MILLIS} after its last stream
+     * ends, unless the client closes it first (as clients do after a GOAWAY): closing at once
+     * could make the client's kernel reset the connection, and so lose the last answers, when
+     * a late frame of the client's (a WINDOW_UPDATE) meets a closed socket.
+     */
     private void goAwayAfter(ChannelHandlerContext ctx, int lastStreamId) {
         goingAway = true;
         endpoint.goAwaysSent.increment();
@@ -157,8 +167,22 @@ final class SimHttp2Handler extends Http2ConnectionHandler implements Http2Frame
                 endpoint.goAwayAfterStreams, lastStreamId);
         goAway(ctx, lastStreamId, Http2Error.NO_ERROR.code(), Unpooled.EMPTY_BUFFER, ctx.newPromise());
         ctx.flush();
-        // Through the pipeline, so that this handler's close() waits for the active streams.
-        ctx.channel().close();
+        connection().addListener(new Http2ConnectionAdapter() {
+            @Override
+            public void onStreamClosed(Http2Stream stream) {
+                closeWhenIdle(ctx);
+            }
+        });
+        closeWhenIdle(ctx);
+    }
+
+    private void closeWhenIdle(ChannelHandlerContext ctx) {
+        if (connection().numActiveStreams() == 0 && !closeScheduled) {
+            closeScheduled = true;
+            ctx.executor().schedule(() -> {
+                ctx.channel().close();
+            }, GOAWAY_LINGER_MILLIS, TimeUnit.MILLISECONDS);
+        }
     }
 
     /** Closes the TCP connection under TLS: no answer, no GOAWAY, no close_notify. */

@@ -47,6 +47,27 @@ final class SimFixtures {
         return String.format(Locale.ROOT, "%064x", 0xA5A5_0000_0000L + i);
     }
 
+    /** A JDK HTTP client trusting only {@code caPem}. */
+    static java.net.http.HttpClient httpClient(Path caPem, java.net.http.HttpClient.Version version) {
+        try {
+            java.security.KeyStore trust = java.security.KeyStore.getInstance("PKCS12");
+            trust.load(null, null);
+            int i = 0;
+            for (var certificate : io.pushrelay.certs.Pem.readCertificates(caPem)) {
+                trust.setCertificateEntry("ca" + i++, certificate);
+            }
+            javax.net.ssl.TrustManagerFactory factory =
+                    javax.net.ssl.TrustManagerFactory.getInstance(javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+            factory.init(trust);
+            javax.net.ssl.SSLContext context = javax.net.ssl.SSLContext.getInstance("TLS");
+            context.init(null, factory.getTrustManagers(), null);
+            return java.net.http.HttpClient.newBuilder().version(version).sslContext(context)
+                    .connectTimeout(Duration.ofSeconds(5)).build();
+        } catch (GeneralSecurityException | java.io.IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** Runs curl (20 s at most) with {@code -sS}; the result holds its exit code and output. */
     static ExternalProcess.Result curl(String... args) {
         List<String> command = new ArrayList<>(List.of("curl", "-sS", "--max-time", "15"));
