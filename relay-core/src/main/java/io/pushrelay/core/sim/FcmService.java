@@ -150,7 +150,7 @@ final class FcmService implements SimService {
         if (contentType != null && contentType.toString().toLowerCase(java.util.Locale.ROOT).startsWith("application/json")) {
             form = new HashMap<>();
             try {
-                JSON.readTree(request.body()).fields().forEachRemaining(e -> form.put(e.getKey(), e.getValue().asText()));
+                JSON.readTree(request.body()).properties().forEach(e -> form.put(e.getKey(), e.getValue().asText()));
             } catch (java.io.IOException | RuntimeException e) {
                 return oauthError("invalid_request", "Invalid JSON body.");
             }

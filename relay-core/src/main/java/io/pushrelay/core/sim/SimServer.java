@@ -55,7 +55,7 @@ final class SimServer implements AutoCloseable {
         if (!bound.isSuccess()) {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             Throwable cause = bound.cause();
-            throw new IllegalStateException("bind, " + listen + ": "
+            throw new IllegalStateException("bind, " + format(listen) + ": "
                     + (cause.getMessage() != null ? cause.getMessage() : cause.toString()), cause);
         }
         return new SimServer(group, channels, bound.channel());
