@@ -250,7 +250,8 @@ final class ApnsService implements SimService {
         Map<String, String> headers = new HashMap<>();
         for (Map.Entry<CharSequence, CharSequence> header : request.headers()) {
             CharSequence name = header.getKey();
-            if (name.length() > 0 && name.charAt(0) != ':' && !AsciiString.contentEqualsIgnoreCase(name, AUTHORIZATION)) {
+            if (name.length() > 0 && name.charAt(0) != ':'
+                    && !AsciiString.contentEqualsIgnoreCase(name, AUTHORIZATION)) {
                 headers.put(name.toString(), header.getValue().toString());
             }
         }
@@ -353,7 +354,8 @@ final class ApnsService implements SimService {
     }
 
     private static int utf8Length(CharSequence s) {
-        return s instanceof AsciiString a ? a.length() : s.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+        return s instanceof AsciiString a ? a.length()
+                : s.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
     }
 
     /** A version-4 UUID from a fast, non-cryptographic source: these ids need to be unique, not secret. */

@@ -205,7 +205,7 @@ public record ApnsSimConfig(InetSocketAddress listen, ServerIdentity identity, L
             return this;
         }
 
-        /** {@code initial} on a new connection, raised to {@code raised} after the first answer (APNS: 1, then more). */
+        /** {@code initial} on a new connection, {@code raised} after the first answer (APNS: 1, then more). */
         public Builder maxConcurrentStreams(int initial, int raised) {
             this.initialMaxStreams = initial;
             this.maxStreams = raised;

@@ -18,7 +18,8 @@ import java.util.Set;
  * @param hosts          name (lower-case) to address, consulted before DNS, like Squid's
  *                       {@code hosts_file}: {@code api.push.apple.com -> 127.0.0.1}
  * @param connectTimeout how long to wait for the target's TCP connection
- * @param recordLimit    how many finished CONNECTs (tunnels and refusals) to keep for {@link ConnectProxySimulator#records()}
+ * @param recordLimit    how many finished CONNECTs (tunnels and refusals) to keep for
+ *                       {@link ConnectProxySimulator#records()}
  * @param ioThreads      event loop threads, 0 for one per core
  */
 public record ConnectProxyConfig(InetSocketAddress listen, String user, String password, Set<Integer> allowedPorts,

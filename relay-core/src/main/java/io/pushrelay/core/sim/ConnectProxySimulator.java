@@ -16,7 +16,15 @@ import org.slf4j.LoggerFactory;
  * {@code io.pushrelay.core.sim.proxy.access}), and counters. Plain-HTTP forwarding is not
  * offered (501).
  *
- * <p>Use: {@code try (ConnectProxySimulator proxy = new ConnectProxySimulator()) { InetSocketAddress a = proxy.start(config); ... }}.
+ * <p>Transport: NIO, whatever the host offers. Tunnels allow half-closure (a FIN is passed on as
+ * a FIN), and Netty 4.2.18's epoll transport loses a half-closed channel: once its input is shut
+ * and nothing else is watched, {@code EpollIoHandler} removes the descriptor from epoll but keeps
+ * it marked as added, so the EPOLLOUT needed by the next blocked write fails
+ * ({@code epoll_ctl(..) failed: No such file or directory}) and the rest of the other
+ * direction is lost. NIO has no such state.
+ *
+ * <p>Use: {@code try (ConnectProxySimulator proxy = new ConnectProxySimulator()) {
+ * InetSocketAddress a = proxy.start(config); ... }}.
  * Thread-safe.
  */
 public final class ConnectProxySimulator implements AutoCloseable {
@@ -39,7 +47,7 @@ public final class ConnectProxySimulator implements AutoCloseable {
             throw new IllegalStateException("proxy simulator already started on " + bound);
         }
         ProxyStats proxyStats = new ProxyStats(config.recordLimit());
-        this.server = SimServer.bind("proxy-sim", config.listen(), config.ioThreads(), ch -> {
+        this.server = SimServer.bind("proxy-sim", config.listen(), config.ioThreads(), true, ch -> {
             proxyStats.connectionsOpened.increment();
             ch.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
             ch.pipeline()

@@ -81,7 +81,9 @@ final class ConnectRequestDecoder extends ByteToMessageDecoder {
         for (int i = first + 1; i < lines.length; i++) {
             String line = lines[i];
             int colon = line.indexOf(':');
-            if (colon <= 0 || Character.isWhitespace(line.charAt(colon - 1)) || Character.isWhitespace(line.charAt(0))) {
+            // RFC 9112 5.1: no whitespace between the name and the colon; no obsolete line folding.
+            if (colon <= 0 || Character.isWhitespace(line.charAt(colon - 1))
+                    || Character.isWhitespace(line.charAt(0))) {
                 return ProxyRequest.malformed("bad header line");
             }
             headers.putIfAbsent(line.substring(0, colon).toLowerCase(Locale.ROOT), line.substring(colon + 1).trim());

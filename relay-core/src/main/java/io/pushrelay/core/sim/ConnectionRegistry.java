@@ -32,7 +32,7 @@ final class ConnectionRegistry {
     /** Registers a new connection; it moves to the closed list when the channel closes. */
     SimConnection open(Channel ch) {
         SimConnection connection = new SimConnection(prefix + "-" + ids.incrementAndGet(),
-                (InetSocketAddress) ch.remoteAddress());
+                ch.remoteAddress() instanceof InetSocketAddress remote ? remote : null);
         open.put(connection.id, connection);
         ch.closeFuture().addListener(f -> {
             connection.open = false;

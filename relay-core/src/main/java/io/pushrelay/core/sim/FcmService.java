@@ -90,7 +90,8 @@ final class FcmService implements SimService {
         }
         if (!config.projectIds().isEmpty() && !config.projectIds().contains(projectId)) {
             return error(403, "PERMISSION_DENIED", "Permission 'cloudmessaging.messages.create' denied on resource "
-                    + "'//cloudresourcemanager.googleapis.com/projects/" + projectId + "' (or it may not exist).", null);
+                    + "'//cloudresourcemanager.googleapis.com/projects/" + projectId + "' (or it may not exist).",
+                    null);
         }
         if (request.bodyLength() > FcmSimConfig.MAX_BODY) {
             return error(413, "INVALID_ARGUMENT", "Request payload size exceeds the limit: " + FcmSimConfig.MAX_BODY
@@ -147,7 +148,8 @@ final class FcmService implements SimService {
     private SimResponse token(SimRequest request) {
         CharSequence contentType = request.header(CONTENT_TYPE);
         Map<String, String> form;
-        if (contentType != null && contentType.toString().toLowerCase(java.util.Locale.ROOT).startsWith("application/json")) {
+        if (contentType != null
+                && contentType.toString().toLowerCase(java.util.Locale.ROOT).startsWith("application/json")) {
             form = new HashMap<>();
             try {
                 JSON.readTree(request.body()).properties().forEach(e -> form.put(e.getKey(), e.getValue().asText()));

@@ -58,7 +58,7 @@ final class PrefaceDetector extends ByteToMessageDecoder {
         }
         endpoint.protocolRejections.increment();
         LOG.info("{} {} {}: no ALPN and no HTTP/2 preface; answered 505 and closed", endpoint.name, connection.id,
-                connection.remote);
+                connection.remoteText());
         in.skipBytes(in.readableBytes());
         ctx.writeAndFlush(Unpooled.wrappedBuffer(NOT_HTTP2)).addListener(ChannelFutureListener.CLOSE);
     }

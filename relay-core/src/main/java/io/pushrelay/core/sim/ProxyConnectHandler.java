@@ -10,8 +10,8 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.channel.socket.nio.NioSocketChannel;
 import io.pushrelay.core.forward.AuthorityNames;
-import io.pushrelay.core.transport.Transports;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -93,7 +93,7 @@ final class ProxyConnectHandler extends SimpleChannelInboundHandler<ProxyRequest
         String authenticated = user;
         new Bootstrap()
                 .group(ctx.channel().eventLoop())
-                .channel(Transports.socketChannel())
+                .channel(NioSocketChannel.class) // the proxy runs on NIO, see ConnectProxySimulator
                 .option(ChannelOption.AUTO_READ, false)
                 .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
                 .option(ChannelOption.TCP_NODELAY, true)

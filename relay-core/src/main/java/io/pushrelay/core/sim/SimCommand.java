@@ -192,7 +192,8 @@ public final class SimCommand implements Callable<Integer> {
                 "      --verify-key TEAM123456:KEY1234567=AuthKey.pub.pem --max-streams 1000 --initial-max-streams 1",
                 "  push-relay sim apns --listen 127.0.0.1:8443 --cert sim.pem --key sim.key \\",
                 "      --client-ca provider-ca.pem --certificate-topic com.example.app",
-                "  push-relay sim apns --listen 127.0.0.1:8443 --cert sim.pem --key sim.key --delay 50 --goaway-after 100",
+                "  push-relay sim apns --listen 127.0.0.1:8443 --cert sim.pem --key sim.key --delay 50 \\",
+                "      --goaway-after 100",
                 ""},
             description = {"Answers POST /3/device/<token> like APNS: 200 with apns-id and apns-unique-id, or an "
                 + "APNS status and {\"reason\":\"...\"}."},
@@ -209,7 +210,8 @@ public final class SimCommand implements Callable<Integer> {
         boolean tokenAuth;
 
         @Option(names = "--verify-key", paramLabel = "TEAM:KEYID=FILE",
-                description = "Verify JWT signatures of this key id (PEM public key); implies --token-auth. Repeatable.")
+                description = "Verify JWT signatures of this key id (PEM public key); implies --token-auth. "
+                    + "Repeatable.")
         List<String> verifyKeys;
 
         @Option(names = "--client-ca", paramLabel = "FILE",

@@ -52,8 +52,12 @@ final class SimConnection {
         return cert != null ? cert.getSubjectX500Principal().getName() : "-";
     }
 
+    /** {@code ip:port} of the client, or {@code -}. */
+    String remoteText() {
+        return remote == null ? "-" : SimServer.format(remote);
+    }
+
     ConnectionStats stats() {
-        String address = remote == null ? "-" : remote.getAddress().getHostAddress() + ":" + remote.getPort();
-        return new ConnectionStats(id, address, protocol, identity(), streams, accepted, rejected, open);
+        return new ConnectionStats(id, remoteText(), protocol, identity(), streams, accepted, rejected, open);
     }
 }

@@ -65,7 +65,7 @@ final class SimProtocolHandler extends ApplicationProtocolNegotiationHandler {
     @Override
     protected void handshakeFailure(ChannelHandlerContext ctx, Throwable cause) {
         endpoint.connections.handshakeFailures.increment();
-        LOG.warn("{} {} {}: TLS handshake failed: {}", endpoint.name, connection.id, connection.remote,
+        LOG.warn("{} {} {}: TLS handshake failed: {}", endpoint.name, connection.id, connection.remoteText(),
                 cause.getMessage());
         LOG.debug("{} {}: handshake failure", endpoint.name, connection.id, cause);
         ctx.close();

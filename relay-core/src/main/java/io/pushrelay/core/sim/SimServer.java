@@ -6,6 +6,11 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.util.concurrent.GlobalEventExecutor;
@@ -35,12 +40,24 @@ final class SimServer implements AutoCloseable {
      * @throws IllegalStateException {@code bind, <address>: <cause>} when the address cannot be bound
      */
     static SimServer bind(String name, InetSocketAddress listen, int threads, Consumer<Channel> initializer) {
+        return bind(name, listen, threads, false, initializer);
+    }
+
+    /**
+     * As {@link #bind(String, InetSocketAddress, int, Consumer)}, on NIO when {@code nio} (else the
+     * host's best transport, {@link Transports}). Channels the initializer opens must then be
+     * {@link NioSocketChannel}s.
+     */
+    static SimServer bind(String name, InetSocketAddress listen, int threads, boolean nio,
+                          Consumer<Channel> initializer) {
         int n = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
-        EventLoopGroup group = Transports.newGroup(name, n);
+        EventLoopGroup group = nio
+                ? new MultiThreadIoEventLoopGroup(n, new DefaultThreadFactory(name, true), NioIoHandler.newFactory())
+                : Transports.newGroup(name, n);
         ChannelGroup channels = new DefaultChannelGroup(name, GlobalEventExecutor.INSTANCE);
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(group)
-                .channel(Transports.serverChannel())
+                .channel(nio ? NioServerSocketChannel.class : Transports.serverChannel())
                 .option(ChannelOption.SO_BACKLOG, 1024)
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)

@@ -23,7 +23,7 @@ import org.slf4j.LoggerFactory;
  * other is flushed and closed.
  *
  * <p>Threading: both sides live on the same event loop (the upstream channel was opened on the
- * downstream's). Buffers: each read buffer is passed to the other channel's write, which
+ * downstream's), an NIO one: see {@link ConnectProxySimulator} for why not epoll. Buffers: each read buffer is passed to the other channel's write, which
  * releases it; when the other channel is gone it is released here.
  */
 final class TunnelHandler extends ChannelInboundHandlerAdapter {
@@ -69,9 +69,9 @@ final class TunnelHandler extends ChannelInboundHandlerAdapter {
         }
         peer.writeAndFlush(msg).addListener((ChannelFutureListener) f -> {
             if (f.isSuccess()) {
-                ctx.channel().read();
+                readUnlessShut(ctx.channel());
             } else {
-                LOG.debug("tunnel write to {} failed: {}", peer.remoteAddress(), f.cause().toString());
+                LOG.info("tunnel write to {} failed: {}", peer.remoteAddress(), f.cause().toString());
                 f.channel().close();
                 ctx.channel().close();
             }
@@ -106,11 +106,18 @@ final class TunnelHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         if (cause instanceof IOException) {
-            LOG.debug("tunnel {}: {}", ctx.channel().remoteAddress(), cause.toString());
+            LOG.info("tunnel {}: {}", ctx.channel().remoteAddress(), cause.toString());
         } else {
             LOG.warn("tunnel {}: closing after {}", ctx.channel().remoteAddress(), cause.toString());
         }
         closeOnFlush(ctx.channel());
+    }
+
+    /** Asks for the next read, unless this side has sent its FIN (nothing more will come). */
+    private static void readUnlessShut(Channel channel) {
+        if (!(channel instanceof DuplexChannel duplex && duplex.isInputShutdown())) {
+            channel.read();
+        }
     }
 
     static void closeOnFlush(Channel channel) {

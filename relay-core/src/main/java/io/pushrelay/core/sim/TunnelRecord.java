@@ -17,12 +17,12 @@ import java.time.Instant;
  * @param durationMillis from the CONNECT to the tunnel's close
  * @param startedAt   when the CONNECT arrived
  */
-public record TunnelRecord(String client, String method, String target, String upstream, String user, int status, long bytesUp,
-                           long bytesDown, long durationMillis, Instant startedAt) {
+public record TunnelRecord(String client, String method, String target, String upstream, String user, int status,
+                           long bytesUp, long bytesDown, long durationMillis, Instant startedAt) {
 
     /** {@code 127.0.0.1:50000 CONNECT api.push.apple.com:443 200 -> 127.0.0.1:8443 user=u up=1 down=2 3 ms}. */
     public String logLine() {
-        return client + " " + method + " " + target + " " + status + " -> " + upstream + " user=" + user + " up=" + bytesUp
-                + " down=" + bytesDown + " " + durationMillis + " ms";
+        return client + " " + method + " " + target + " " + status + " -> " + upstream + " user=" + user
+                + " up=" + bytesUp + " down=" + bytesDown + " " + durationMillis + " ms";
     }
 }

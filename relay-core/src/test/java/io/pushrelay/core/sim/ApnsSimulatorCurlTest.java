@@ -105,8 +105,8 @@ class ApnsSimulatorCurlTest {
             Answer fresh = curl(address, "/3/device/" + SimFixtures.token(2), post("{}",
                     "authorization: " + bearerTeamA, "apns-topic: " + TOPIC));
             assertEquals(200, fresh.status());
-            assertTrue(fresh.headers().get("apns-id").matches("[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"),
-                    fresh.raw());
+            String uuid4 = "[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}";
+            assertTrue(fresh.headers().get("apns-id").matches(uuid4), fresh.raw());
             assertEquals(2, sim.acceptedCount());
             assertEquals("h2", sim.snapshot().connections().get(0).protocol());
         }

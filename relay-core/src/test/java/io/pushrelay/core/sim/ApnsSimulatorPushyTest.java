@@ -10,7 +10,6 @@ import com.eatthepath.pushy.apns.ApnsClientBuilder;
 import com.eatthepath.pushy.apns.PushNotificationResponse;
 import com.eatthepath.pushy.apns.auth.ApnsSigningKey;
 import com.eatthepath.pushy.apns.util.SimpleApnsPushNotification;
-import com.eatthepath.pushy.apns.util.concurrent.PushNotificationFuture;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.security.KeyPair;
@@ -21,6 +20,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import io.netty.channel.EventLoopGroup;
@@ -85,8 +85,8 @@ class ApnsSimulatorPushyTest {
             Map<String, String> sent = new HashMap<>();
             try {
                 Semaphore window = new Semaphore(inFlight);
-                List<PushNotificationFuture<SimpleApnsPushNotification, PushNotificationResponse<SimpleApnsPushNotification>>>
-                        futures = new ArrayList<>();
+                List<CompletableFuture<PushNotificationResponse<SimpleApnsPushNotification>>> futures =
+                        new ArrayList<>();
                 int maxOutstanding = 0;
                 for (int i = 0; i < total; i++) {
                     window.acquire();
@@ -141,12 +141,14 @@ class ApnsSimulatorPushyTest {
                 assertEquals("BadDeviceToken", reject(client, "not-hex-at-all", "{}"));
                 assertEquals("BadDeviceToken", reject(client, SimFixtures.token(1).substring(2), "{}"));
                 assertEquals("BadDeviceToken", reject(client, listedBad, "{}"));
-                assertEquals("PayloadTooLarge", reject(client, SimFixtures.token(2), "{\"a\":\"" + "x".repeat(4100) + "\"}"));
+                String oversize = "{\"a\":\"" + "x".repeat(4100) + "\"}";
+                assertEquals("PayloadTooLarge", reject(client, SimFixtures.token(2), oversize));
                 var response = send(client, new SimpleApnsPushNotification(unregistered, TOPIC, "{}"));
                 assertFalse(response.isAccepted());
                 assertEquals("Unregistered", response.getRejectionReason().orElseThrow());
                 assertEquals(since, response.getTokenInvalidationTimestamp().orElseThrow());
-                assertTrue(send(client, new SimpleApnsPushNotification(SimFixtures.token(3), TOPIC, "{}")).isAccepted());
+                var good = new SimpleApnsPushNotification(SimFixtures.token(3), TOPIC, "{}");
+                assertTrue(send(client, good).isAccepted());
             } finally {
                 client.close().get(10, TimeUnit.SECONDS);
             }
@@ -181,8 +183,8 @@ class ApnsSimulatorPushyTest {
             InetSocketAddress address = sim.start(tokenConfig().maxConcurrentStreams(1, 100).build());
             ApnsClient client = client(address, false, signingKey);
             try {
-                List<PushNotificationFuture<SimpleApnsPushNotification, PushNotificationResponse<SimpleApnsPushNotification>>>
-                        futures = new ArrayList<>();
+                List<CompletableFuture<PushNotificationResponse<SimpleApnsPushNotification>>> futures =
+                        new ArrayList<>();
                 for (int i = 0; i < total; i++) {
                     futures.add(client.sendNotification(new SimpleApnsPushNotification(SimFixtures.token(i), TOPIC,
                             "{\"aps\":{}}")));

@@ -11,7 +11,6 @@ import com.eatthepath.pushy.apns.PushNotificationResponse;
 import com.eatthepath.pushy.apns.auth.ApnsSigningKey;
 import com.eatthepath.pushy.apns.proxy.HttpProxyHandlerFactory;
 import com.eatthepath.pushy.apns.util.SimpleApnsPushNotification;
-import com.eatthepath.pushy.apns.util.concurrent.PushNotificationFuture;
 import io.pushrelay.core.testing.ExternalProcess;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -135,11 +134,14 @@ class ConnectProxySimulatorTest {
                 s.setSoTimeout(5000);
                 OutputStream out = s.getOutputStream();
                 InputStream in = s.getInputStream();
-                String connect = "CONNECT " + HOST + ":" + target.getLocalPort() + " HTTP/1.1\r\nHost: " + HOST + "\r\n";
+                String connect = "CONNECT " + HOST + ":" + target.getLocalPort() + " HTTP/1.1\r\n"
+                        + "Host: " + HOST + "\r\n";
                 out.write((connect + "\r\n").getBytes(StandardCharsets.US_ASCII));
                 assertTrue(readHead(in).startsWith("HTTP/1.1 407 "));
-                String auth = java.util.Base64.getEncoder().encodeToString("relay:s3cret:x".getBytes(StandardCharsets.UTF_8));
-                out.write((connect + "Proxy-Authorization: Basic " + auth + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                String auth = java.util.Base64.getEncoder()
+                        .encodeToString("relay:s3cret:x".getBytes(StandardCharsets.UTF_8));
+                out.write((connect + "Proxy-Authorization: Basic " + auth + "\r\n\r\n")
+                        .getBytes(StandardCharsets.US_ASCII));
                 assertEquals("HTTP/1.1 200 Connection established", readHead(in).split("\r\n")[0]);
                 assertArrayEquals("hello".getBytes(StandardCharsets.US_ASCII), in.readNBytes(5));
                 out.write('x');
@@ -173,7 +175,8 @@ class ConnectProxySimulatorTest {
         try (ApnsSimulator apns = new ApnsSimulator(); ConnectProxySimulator proxy = new ConnectProxySimulator()) {
             var key = SimFixtures.p256();
             int apnsPort = apns.start(ApnsSimConfig.builder(pki.identity())
-                    .tokenKey(new ApnsSimConfig.TokenKey("TEAM000001", "KEY0000001", key.getPublic())).build()).getPort();
+                    .tokenKey(new ApnsSimConfig.TokenKey("TEAM000001", "KEY0000001", key.getPublic())).build())
+                    .getPort();
             InetSocketAddress p = proxy.start(proxyTo(apnsPort).build());
             @SuppressWarnings("deprecation") // Pushy 0.15 takes only the classic group types
             io.netty.channel.EventLoopGroup group = new io.netty.channel.nio.NioEventLoopGroup(1);
@@ -185,8 +188,8 @@ class ConnectProxySimulatorTest {
                     .setEventLoopGroup(group)
                     .build();
             try {
-                List<PushNotificationFuture<SimpleApnsPushNotification, PushNotificationResponse<SimpleApnsPushNotification>>>
-                        futures = new ArrayList<>();
+                List<CompletableFuture<PushNotificationResponse<SimpleApnsPushNotification>>> futures =
+                        new ArrayList<>();
                 for (int i = 0; i < total; i++) {
                     futures.add(client.sendNotification(new SimpleApnsPushNotification(SimFixtures.token(i), TOPIC,
                             "{\"aps\":{\"alert\":\"" + i + "\"}}")));

@@ -30,6 +30,7 @@ class FcmSimulatorTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String FCM = "fcm.googleapis.com";
     private static final String OAUTH = "oauth2.googleapis.com";
+    private static final HttpResponse.BodyHandler<String> STRING = HttpResponse.BodyHandlers.ofString();
     private static final String MESSAGE = "{\"message\":{\"token\":\"dev-token-1\",\"data\":{\"k\":\"v\"}}}";
 
     @TempDir
@@ -48,7 +49,8 @@ class FcmSimulatorTest {
     /** A service-account assertion as Google's client libraries make it (RS256). */
     static String assertion(long iat, long exp) throws Exception {
         Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
-        String header = b64.encodeToString("{\"alg\":\"RS256\",\"typ\":\"JWT\",\"kid\":\"k1\"}".getBytes(StandardCharsets.UTF_8));
+        String header = b64.encodeToString("{\"alg\":\"RS256\",\"typ\":\"JWT\",\"kid\":\"k1\"}"
+                .getBytes(StandardCharsets.UTF_8));
         String claims = b64.encodeToString(("{\"iss\":\"sender@project-1.iam.gserviceaccount.com\","
                 + "\"scope\":\"https://www.googleapis.com/auth/firebase.messaging\","
                 + "\"aud\":\"https://oauth2.googleapis.com/token\",\"iat\":" + iat + ",\"exp\":" + exp + "}")
@@ -127,20 +129,20 @@ class FcmSimulatorTest {
                 URI send = URI.create("https://127.0.0.1:" + a.getPort() + "/v1/projects/project-1/messages:send");
                 HttpResponse<String> sent = client.send(HttpRequest.newBuilder(send)
                         .header("authorization", "Bearer " + accessToken).header("content-type", "application/json")
-                        .POST(HttpRequest.BodyPublishers.ofString(MESSAGE)).build(), HttpResponse.BodyHandlers.ofString());
+                        .POST(HttpRequest.BodyPublishers.ofString(MESSAGE)).build(), STRING);
                 assertEquals(200, sent.statusCode(), sent.body());
                 assertTrue(JSON.readTree(sent.body()).path("name").asText().startsWith("projects/project-1/messages/"));
 
                 HttpResponse<String> forged = client.send(HttpRequest.newBuilder(send)
                         .header("authorization", "Bearer ya29.not-issued-here")
-                        .POST(HttpRequest.BodyPublishers.ofString(MESSAGE)).build(), HttpResponse.BodyHandlers.ofString());
+                        .POST(HttpRequest.BodyPublishers.ofString(MESSAGE)).build(), STRING);
                 assertEquals(401, forged.statusCode());
                 assertEquals("UNAUTHENTICATED", JSON.readTree(forged.body()).path("error").path("status").asText());
 
                 HttpResponse<String> otherProject = client.send(HttpRequest.newBuilder(
                                 URI.create("https://127.0.0.1:" + a.getPort() + "/v1/projects/project-2/messages:send"))
                         .header("authorization", "Bearer " + accessToken)
-                        .POST(HttpRequest.BodyPublishers.ofString(MESSAGE)).build(), HttpResponse.BodyHandlers.ofString());
+                        .POST(HttpRequest.BodyPublishers.ofString(MESSAGE)).build(), STRING);
                 assertEquals(403, otherProject.statusCode());
             }
             FcmSimSnapshot snapshot = sim.snapshot();

@@ -31,10 +31,14 @@ class SimCommandTest {
         pki = SimFixtures.pki(dir.resolve("pki"));
     }
 
-    /** {@code java -cp <this JVM's class path> io.pushrelay.core.sim.SimCommand ARGS}. */
+    /**
+     * {@code java -cp <this JVM's class path> io.pushrelay.core.sim.SimCommand ARGS}; C1 only, which
+     * halves the start-up on two cores shared with the test JVM.
+     */
     private static ExternalProcess startSim(String name, String... args) {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), SimCommand.class.getName()));
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
+                .toString(), "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
+                SimCommand.class.getName()));
         command.addAll(List.of(args));
         return ExternalProcess.start(name, dir.resolve(name + ".log"), Map.of(), command);
     }

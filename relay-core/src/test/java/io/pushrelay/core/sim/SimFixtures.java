@@ -56,8 +56,8 @@ final class SimFixtures {
             for (var certificate : io.pushrelay.certs.Pem.readCertificates(caPem)) {
                 trust.setCertificateEntry("ca" + i++, certificate);
             }
-            javax.net.ssl.TrustManagerFactory factory =
-                    javax.net.ssl.TrustManagerFactory.getInstance(javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+            String algorithm = javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm();
+            javax.net.ssl.TrustManagerFactory factory = javax.net.ssl.TrustManagerFactory.getInstance(algorithm);
             factory.init(trust);
             javax.net.ssl.SSLContext context = javax.net.ssl.SSLContext.getInstance("TLS");
             context.init(null, factory.getTrustManagers(), null);
