@@ -146,6 +146,12 @@ public final class ApnsSimulator implements AutoCloseable {
         }
     }
 
+    /** The shared pipeline parts, for tests in this package. */
+    synchronized SimEndpoint endpoint() {
+        requireStarted();
+        return endpoint;
+    }
+
     private void requireStarted() {
         if (server == null) {
             throw new IllegalStateException("apns simulator not started");

@@ -32,7 +32,7 @@ final class ConnectionRegistry {
     /** Registers a new connection; it moves to the closed list when the channel closes. */
     SimConnection open(Channel ch) {
         SimConnection connection = new SimConnection(prefix + "-" + ids.incrementAndGet(),
-                ch.remoteAddress() instanceof InetSocketAddress remote ? remote : null);
+                ch.remoteAddress() instanceof InetSocketAddress remote ? remote : null, ch);
         open.put(connection.id, connection);
         ch.closeFuture().addListener(f -> {
             connection.open = false;
@@ -45,6 +45,11 @@ final class ConnectionRegistry {
             }
         });
         return connection;
+    }
+
+    /** The open connections, in no particular order. */
+    List<SimConnection> openConnections() {
+        return new ArrayList<>(open.values());
     }
 
     long opened() {

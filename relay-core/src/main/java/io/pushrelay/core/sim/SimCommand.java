@@ -1,5 +1,7 @@
 package io.pushrelay.core.sim;
 
+import io.pushrelay.certs.Pem;
+import io.pushrelay.core.forward.AuthorityNames;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.InetSocketAddress;
@@ -15,8 +17,6 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
-import io.pushrelay.core.forward.AuthorityNames;
-import io.pushrelay.certs.Pem;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;

@@ -1,5 +1,6 @@
 package io.pushrelay.core.sim;
 
+import io.netty.channel.Channel;
 import java.net.InetSocketAddress;
 import java.security.cert.X509Certificate;
 
@@ -10,6 +11,8 @@ import java.security.cert.X509Certificate;
 final class SimConnection {
     final String id;
     final InetSocketAddress remote;
+    /** The connection's channel; null in tests that make a connection without one. */
+    final Channel channel;
     volatile String protocol = "-";
     volatile X509Certificate clientCertificate;
     /** The APNS team bound to this connection by its first valid provider token. */
@@ -25,8 +28,13 @@ final class SimConnection {
     String lastTokenRejection;
 
     SimConnection(String id, InetSocketAddress remote) {
+        this(id, remote, null);
+    }
+
+    SimConnection(String id, InetSocketAddress remote, Channel channel) {
         this.id = id;
         this.remote = remote;
+        this.channel = channel;
     }
 
     /** Event loop only (single writer). */

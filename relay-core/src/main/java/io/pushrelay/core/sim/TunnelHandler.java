@@ -23,8 +23,10 @@ import org.slf4j.LoggerFactory;
  * other is flushed and closed.
  *
  * <p>Threading: both sides live on the same event loop (the upstream channel was opened on the
- * downstream's), an NIO one: see {@link ConnectProxySimulator} for why not epoll. Buffers: each read buffer is passed to the other channel's write, which
- * releases it; when the other channel is gone it is released here.
+ * downstream's), an NIO one: see {@link ConnectProxySimulator} for why not epoll. Both are added
+ * once the tunnel is up, and each side's first read is asked for there. Buffers: each read
+ * buffer is passed to the other channel's write, which releases it; when the other channel is
+ * gone it is released here.
  */
 final class TunnelHandler extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = LoggerFactory.getLogger(TunnelHandler.class);
@@ -53,11 +55,6 @@ final class TunnelHandler extends ChannelInboundHandlerAdapter {
     }
 
     @Override
-    public void channelActive(ChannelHandlerContext ctx) {
-        ctx.read();
-    }
-
-    @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (!peer.isActive()) {
             ReferenceCountUtil.release(msg);
@@ -71,7 +68,7 @@ final class TunnelHandler extends ChannelInboundHandlerAdapter {
             if (f.isSuccess()) {
                 readUnlessShut(ctx.channel());
             } else {
-                LOG.info("tunnel write to {} failed: {}", peer.remoteAddress(), f.cause().toString());
+                LOG.debug("tunnel write to {} failed: {}", peer.remoteAddress(), f.cause().toString());
                 f.channel().close();
                 ctx.channel().close();
             }
@@ -106,7 +103,7 @@ final class TunnelHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         if (cause instanceof IOException) {
-            LOG.info("tunnel {}: {}", ctx.channel().remoteAddress(), cause.toString());
+            LOG.debug("tunnel {}: {}", ctx.channel().remoteAddress(), cause.toString());
         } else {
             LOG.warn("tunnel {}: closing after {}", ctx.channel().remoteAddress(), cause.toString());
         }

@@ -107,6 +107,10 @@ class ApnsSimulatorPushyTest {
                 }
                 assertEquals(total, accepted);
                 assertTrue(maxOutstanding >= 100, "in flight at most " + maxOutstanding);
+                List<SimConnection> open = sim.endpoint().connections.openConnections();
+                assertEquals(1, open.size());
+                assertEquals(List.of(SimHandlerNames.TLS, SimHandlerNames.H2), open.get(0).channel.pipeline().names()
+                        .stream().filter(n -> !n.startsWith("DefaultChannelPipeline")).toList());
             } finally {
                 client.close().get(10, TimeUnit.SECONDS);
             }
