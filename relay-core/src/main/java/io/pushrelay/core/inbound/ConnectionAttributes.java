@@ -30,8 +30,13 @@ public final class ConnectionAttributes {
     /** The connection as the policy sees it. */
     public static Downstream downstream(Channel channel) {
         String listener = channel.attr(LISTENER).get();
-        return new Downstream((InetSocketAddress) channel.remoteAddress(), id(channel),
-                listener == null ? "-" : listener, channel.attr(CLIENT_CERTIFICATE).get());
+        return new Downstream(remoteAddress(channel), id(channel), listener == null ? "-" : listener,
+                channel.attr(CLIENT_CERTIFICATE).get());
+    }
+
+    /** The remote address, or null when the channel has none of IP (in-memory test channels). */
+    public static InetSocketAddress remoteAddress(Channel channel) {
+        return channel.remoteAddress() instanceof InetSocketAddress address ? address : null;
     }
 
     public static boolean draining(Channel channel) {

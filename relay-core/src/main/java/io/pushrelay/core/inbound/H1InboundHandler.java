@@ -65,9 +65,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class H1InboundHandler extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = LoggerFactory.getLogger(H1InboundHandler.class);
-    private static final long LINGER_QUIET_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
-    private static final long LINGER_MAX_NANOS = TimeUnit.SECONDS.toNanos(2);
-    private static final long LINGER_TICK_MILLIS = 50;
+    private static final long LINGER_QUIET_MILLIS = 200;
+    private static final long LINGER_MAX_MILLIS = 2000;
     private static final AsciiString HOST = AsciiString.cached("host");
     private static final AsciiString EXPECT = AsciiString.cached("expect");
     private static final int INITIAL_BODY_CAPACITY = 1024;
@@ -85,9 +84,8 @@ public final class H1InboundHandler extends ChannelInboundHandlerAdapter {
     private boolean closing;
     private boolean draining;
     private boolean lingering;
-    private long lingerStart;
-    private long lastInput;
-    private ScheduledFuture<?> lingerTimer;
+    private ScheduledFuture<?> lingerQuiet;
+    private ScheduledFuture<?> lingerMax;
 
     public H1InboundHandler(InboundSettings settings, Forwarder forwarder) {
         this.settings = settings;
@@ -131,7 +129,7 @@ public final class H1InboundHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
         if (lingering) {
-            lastInput = System.nanoTime();
+            restartLingerQuiet();
             ctx.read();
         } else {
             maybeRead();
@@ -176,8 +174,11 @@ public final class H1InboundHandler extends ChannelInboundHandlerAdapter {
             exchange.abandon();
         }
         queue.clear();
-        if (lingerTimer != null) {
-            lingerTimer.cancel(false);
+        if (lingerQuiet != null) {
+            lingerQuiet.cancel(false);
+        }
+        if (lingerMax != null) {
+            lingerMax.cancel(false);
         }
         ctx.fireChannelInactive();
     }
@@ -482,16 +483,20 @@ public final class H1InboundHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         lingering = true;
-        lingerStart = System.nanoTime();
-        lastInput = lingerStart;
+        lingerMax = ctx.executor().schedule(() -> {
+            ctx.close();
+        }, LINGER_MAX_MILLIS, TimeUnit.MILLISECONDS);
+        restartLingerQuiet();
         ctx.read();
-        lingerTimer = ctx.executor().scheduleAtFixedRate(() -> {
-            long now = System.nanoTime();
-            if (now - lastInput >= LINGER_QUIET_NANOS || now - lingerStart >= LINGER_MAX_NANOS) {
-                lingerTimer.cancel(false);
-                ctx.close();
-            }
-        }, LINGER_TICK_MILLIS, LINGER_TICK_MILLIS, TimeUnit.MILLISECONDS);
+    }
+
+    private void restartLingerQuiet() {
+        if (lingerQuiet != null) {
+            lingerQuiet.cancel(false);
+        }
+        lingerQuiet = ctx.executor().schedule(() -> {
+            ctx.close();
+        }, LINGER_QUIET_MILLIS, TimeUnit.MILLISECONDS);
     }
 
     /** One request and its place in the answer order. */

@@ -27,7 +27,7 @@ final class ConnectionErrorHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        String peer = Downstream.format((InetSocketAddress) ctx.channel().remoteAddress());
+        String peer = Downstream.format(ConnectionAttributes.remoteAddress(ctx.channel()));
         String id = ConnectionAttributes.id(ctx.channel());
         if (TlsFailures.isHangUp(cause) || !ctx.channel().isActive()) {
             LOG.debug("listener {}: {} [{}] went away: {}", listener, peer, id, TlsFailures.describe(cause));

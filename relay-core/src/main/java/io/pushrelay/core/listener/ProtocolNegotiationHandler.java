@@ -99,7 +99,7 @@ final class ProtocolNegotiationHandler extends ApplicationProtocolNegotiationHan
             return;
         }
         reported = true;
-        String peer = Downstream.format((InetSocketAddress) ctx.channel().remoteAddress());
+        String peer = Downstream.format(ConnectionAttributes.remoteAddress(ctx.channel()));
         String id = ConnectionAttributes.id(ctx.channel());
         if (TlsFailures.isNotTls(cause)) {
             counters.notTls.increment();

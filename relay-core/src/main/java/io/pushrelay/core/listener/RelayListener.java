@@ -182,7 +182,7 @@ public final class RelayListener implements AutoCloseable {
             if (now - last >= REFUSAL_WARN_INTERVAL_NANOS && lastRefusalWarning.compareAndSet(last, now)) {
                 LOG.warn("listener {}: at its maximum of {} connections, refusing {} ({} refused so far)",
                         config.name(), config.maxConnections(),
-                        Downstream.format((InetSocketAddress) ch.remoteAddress()), counters.refused());
+                        Downstream.format(ConnectionAttributes.remoteAddress(ch)), counters.refused());
             }
             ch.close();
             return false;
