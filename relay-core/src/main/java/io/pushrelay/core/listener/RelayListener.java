@@ -56,6 +56,7 @@ public final class RelayListener implements AutoCloseable {
     private final AtomicLong lastRefusalWarning = new AtomicLong(System.nanoTime() - REFUSAL_WARN_INTERVAL_NANOS);
     private final CompletableFuture<Void> drained = new CompletableFuture<>();
     private volatile boolean draining;
+    private volatile boolean drainRequested;
     private Channel server;
 
     private RelayListener(ListenerConfig config) {
@@ -141,7 +142,8 @@ public final class RelayListener implements AutoCloseable {
      * Idempotent; pair with a deadline and {@link #close()}.
      */
     public CompletableFuture<Void> drain() {
-        if (!draining) {
+        if (!drainRequested) {
+            drainRequested = true;
             draining = true;
             LOG.info("listener {}: draining {} connection(s)", config.name(), connections.size());
             server.close().awaitUninterruptibly();
@@ -206,8 +208,7 @@ public final class RelayListener implements AutoCloseable {
     }
 
     private void completeDrainIfDone() {
-        if (draining && connections.isEmpty() && !drained.isDone()) {
-            drained.complete(null);
+        if (draining && connections.isEmpty() && drained.complete(null) && drainRequested) {
             LOG.info("listener {}: drained", config.name());
         }
     }

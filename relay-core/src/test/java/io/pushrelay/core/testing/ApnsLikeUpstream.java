@@ -50,6 +50,7 @@ public final class ApnsLikeUpstream implements Upstream, AutoCloseable {
     private volatile Duration delay = Duration.ZERO;
     private volatile int extraBodyBytes;
     private volatile boolean recordBodies = true;
+    private volatile boolean inline;
 
     public ApnsLikeUpstream delay(Duration d) {
         this.delay = d;
@@ -64,6 +65,12 @@ public final class ApnsLikeUpstream implements Upstream, AutoCloseable {
 
     public ApnsLikeUpstream unregister(String token) {
         unregistered.add(token);
+        return this;
+    }
+
+    /** Answers on the caller's thread (the downstream's event loop) instead of its own. */
+    public ApnsLikeUpstream inline(boolean on) {
+        this.inline = on;
         return this;
     }
 
@@ -103,7 +110,9 @@ public final class ApnsLikeUpstream implements Upstream, AutoCloseable {
             sink.respond(answer(request.path(), headers, body));
         };
         long nanos = delay.toNanos();
-        if (nanos == 0) {
+        if (inline && nanos == 0) {
+            answer.run();
+        } else if (nanos == 0) {
             executor.execute(answer);
         } else {
             executor.schedule(answer, nanos, TimeUnit.NANOSECONDS);
