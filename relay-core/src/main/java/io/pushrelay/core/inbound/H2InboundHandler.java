@@ -62,6 +62,8 @@ public final class H2InboundHandler extends Http2ConnectionHandler implements Ht
     public static final int STREAM_WINDOW_BYTES = 1 << 20;
     /** Connection window: room for many bodies in flight at once. */
     public static final int CONNECTION_WINDOW_BYTES = 16 << 20;
+    /** How long a close waits for streams still in flight (after GOAWAY) when it is not forced. */
+    public static final long GRACEFUL_CLOSE_MILLIS = 5000;
     /** SETTINGS_MAX_HEADER_LIST_SIZE, as the HTTP/1.1 side's header limit. */
     public static final int MAX_HEADER_LIST_BYTES = 16 << 10;
     private static final int INITIAL_BODY_CAPACITY = 1024;
@@ -150,6 +152,15 @@ public final class H2InboundHandler extends Http2ConnectionHandler implements Ht
             return;
         }
         super.userEventTriggered(ctx, evt);
+    }
+
+    /**
+     * Closes the connection now: GOAWAY, then close without waiting for streams in flight
+     * (their answers are dropped). Must run on the connection's event loop.
+     */
+    public void closeNow() {
+        gracefulShutdownTimeoutMillis(0);
+        ctx.channel().close();
     }
 
     private void scheduleDrainCheck() {
@@ -487,6 +498,7 @@ public final class H2InboundHandler extends Http2ConnectionHandler implements Ht
             this.inbound = inbound;
             this.forwarder = forwarder;
             server(true);
+            gracefulShutdownTimeoutMillis(GRACEFUL_CLOSE_MILLIS);
             initialSettings(Http2Settings.defaultSettings()
                     .maxConcurrentStreams(inbound.maxConcurrentStreams())
                     .initialWindowSize(STREAM_WINDOW_BYTES)

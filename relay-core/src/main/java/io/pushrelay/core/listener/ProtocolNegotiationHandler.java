@@ -89,6 +89,17 @@ final class ProtocolNegotiationHandler extends ApplicationProtocolNegotiationHan
     }
 
     @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) throws Exception {
+        if (TlsFailures.isHangUp(cause)) {
+            // A reset before the handshake ended: no protocol to blame, not worth a WARN.
+            report(ctx, cause);
+            ctx.close();
+            return;
+        }
+        super.exceptionCaught(ctx, cause);
+    }
+
+    @Override
     protected void handshakeFailure(ChannelHandlerContext ctx, Throwable cause) {
         report(ctx, cause);
         ctx.close();

@@ -10,6 +10,7 @@ import io.pushrelay.core.forward.Downstream;
 import io.pushrelay.core.forward.Forwarder;
 import io.pushrelay.core.inbound.ConnectionAttributes;
 import io.pushrelay.core.inbound.DrainEvent;
+import io.pushrelay.core.inbound.H2InboundHandler;
 import io.pushrelay.core.inbound.InboundSettings;
 import io.pushrelay.core.transport.Transports;
 import java.net.InetSocketAddress;
@@ -166,7 +167,14 @@ public final class RelayListener implements AutoCloseable {
             server.close().awaitUninterruptibly();
         }
         for (Channel ch : connections) {
-            ch.close();
+            ch.eventLoop().execute(() -> {
+                H2InboundHandler h2 = ch.pipeline().get(H2InboundHandler.class);
+                if (h2 != null) {
+                    h2.closeNow();
+                } else {
+                    ch.close();
+                }
+            });
         }
         for (Channel ch : connections) {
             ch.closeFuture().awaitUninterruptibly(5, TimeUnit.SECONDS);

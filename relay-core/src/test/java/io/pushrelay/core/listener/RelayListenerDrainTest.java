@@ -59,6 +59,26 @@ class RelayListenerDrainTest {
     }
 
     @Test
+    void closeShouldNotWaitForStreamsInFlight(@TempDir Path dir) throws Exception {
+        try (RelayFixture relay = RelayFixture.tls(dir)) {
+            relay.upstream.delay(Duration.ofSeconds(30));
+            ApnsClient client = RelayListenerPeersTest.pushy(relay, false);
+            try {
+                var future = client.sendNotification(new SimpleApnsPushNotification(RelayListenerPeersTest.TOKEN,
+                        "com.example", RelayListenerPeersTest.PAYLOAD));
+                awaitCalls(relay, 1);
+                long start = System.nanoTime();
+                relay.listener.close();
+                assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(2), "closed at once");
+                assertTrue(relay.listener.connections().isEmpty());
+                assertThrows(Exception.class, () -> future.get(10, TimeUnit.SECONDS));
+            } finally {
+                client.close().get(10, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    @Test
     void http11ShouldAnswerInFlightWithConnectionCloseThenClose(@TempDir Path dir) throws Exception {
         try (RelayFixture relay = RelayFixture.plaintext(dir);
              Socket busy = RawClient.plain(relay.port());

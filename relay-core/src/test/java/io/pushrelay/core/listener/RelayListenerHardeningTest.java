@@ -149,6 +149,27 @@ class RelayListenerHardeningTest {
     }
 
     @Test
+    void resetDuringTheHandshakeShouldBeCountedWithoutAWarning(@TempDir Path dir) throws Exception {
+        try (RelayFixture relay = RelayFixture.tls(dir);
+             LogCapture root = LogCapture.of(org.slf4j.Logger.ROOT_LOGGER_NAME)) {
+            try (Socket socket = RawClient.plain(relay.port())) {
+                // The first bytes of a ClientHello record, then a reset.
+                socket.getOutputStream().write(new byte[] {0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01});
+                socket.getOutputStream().flush();
+                Thread.sleep(100);
+                socket.setSoLinger(true, 0);
+            }
+            long deadline = System.nanoTime() + 5_000_000_000L;
+            while (relay.listener.counters().tlsHandshakeResets() == 0 && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertEquals(1, relay.listener.counters().tlsHandshakeResets());
+            assertEquals(List.of(), root.messages(Level.WARN));
+            assertEquals(List.of(), root.messages(Level.ERROR));
+        }
+    }
+
+    @Test
     void silentConnectionShouldBeClosedAtTheHandshakeTimeout(@TempDir Path dir) throws Exception {
         try (RelayFixture relay = RelayFixture.tls(dir, c -> c.withHandshakeTimeout(Duration.ofMillis(300)));
              Socket socket = RawClient.plain(relay.port())) {
