@@ -22,7 +22,8 @@ import org.slf4j.LoggerFactory;
  * After the TLS handshake: puts in the handlers of the protocol ALPN chose ({@code h2} or
  * {@code http/1.1}), or, when the client offered no ALPN, the {@link H2PrefaceDetector}; any
  * other protocol is a bug and fails loudly. Replaces itself. Records the verified client
- * certificate in {@link ConnectionAttributes#CLIENT_CERTIFICATE} when the listener requires one.
+ * certificate in {@link ConnectionAttributes#CLIENT_CERTIFICATE} when the certificate in use
+ * requires one.
  *
  * <p>Also the one place that reports a failed handshake: one WARN line and a counter
  * (bytes that are not TLS, a timeout, a real failure); a downstream hanging up mid-handshake
@@ -50,8 +51,9 @@ final class ProtocolNegotiationHandler extends ApplicationProtocolNegotiationHan
 
     @Override
     protected void configurePipeline(ChannelHandlerContext ctx, String protocol) throws Exception {
-        if (config.tls().requiresClientCertificate()) {
-            recordClientCertificate(ctx);
+        SslHandler ssl = ctx.pipeline().get(SslHandler.class);
+        if (ssl != null && ssl.engine().getNeedClientAuth()) {
+            recordClientCertificate(ssl, ctx);
         }
         switch (protocol) {
             case ApplicationProtocolNames.HTTP_2 -> {
@@ -69,8 +71,8 @@ final class ProtocolNegotiationHandler extends ApplicationProtocolNegotiationHan
         }
     }
 
-    private void recordClientCertificate(ChannelHandlerContext ctx) throws SSLPeerUnverifiedException {
-        SslHandler ssl = ctx.pipeline().get(SslHandler.class);
+    private static void recordClientCertificate(SslHandler ssl, ChannelHandlerContext ctx)
+            throws SSLPeerUnverifiedException {
         Certificate[] chain = ssl.engine().getSession().getPeerCertificates();
         if (chain.length == 0 || !(chain[0] instanceof X509Certificate)) {
             throw new SSLPeerUnverifiedException("no X.509 client certificate");

@@ -127,11 +127,6 @@ public final class RelayListener implements AutoCloseable {
         if (certificates == null) {
             throw new IllegalStateException("listener " + config.name() + " is plaintext: no TLS to reload");
         }
-        if (tls.requiresClientCertificate() != config.tls().requiresClientCertificate()) {
-            // The negotiation handler decides from the configuration whether to record a client certificate.
-            throw new IllegalArgumentException("listener " + config.name()
-                    + ": a reload cannot switch client certificates on or off");
-        }
         certificates.reload(tls);
         LOG.info("listener {}: certificates reloaded ({} SNI names)", config.name(), tls.sniCertificates().size());
     }

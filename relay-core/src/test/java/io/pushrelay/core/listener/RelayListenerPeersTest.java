@@ -249,8 +249,11 @@ class RelayListenerPeersTest {
                 assertTrue(line.startsWith("200 HTTP/2.0 "), line);
             }
             assertEquals(20, relay.upstream.calls());
-            // Go dials once per request until its first connection is up; every one of them is h2.
-            assertEquals(relay.listener.counters().accepted(), relay.listener.counters().h2Alpn());
+            // Go dials once per request until its first connection is up (and drops the spares, maybe
+            // mid-handshake): whatever got as far as a protocol was h2 by ALPN.
+            assertTrue(relay.listener.counters().h2Alpn() >= 1);
+            assertEquals(0, relay.listener.counters().h1Alpn() + relay.listener.counters().h1WithoutAlpn()
+                    + relay.listener.counters().h2PriorKnowledge());
         }
     }
 
