@@ -20,6 +20,9 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -42,8 +45,10 @@ import org.slf4j.LoggerFactory;
  * listener.close();                                        // whatever is left, now
  * </pre>
  *
- * <p>Connections run on the {@code workers} event loops, each confined to one; the listener's
- * own methods are callable from any thread. The caller owns the event loop groups.
+ * <p>Connections run on the {@code workers} event loops, each confined to one. The listener's
+ * own methods are callable from any thread except those event loops ({@link #bind},
+ * {@link #drain} and {@link #close} wait for sockets to bind or close). The caller owns the
+ * event loop groups and shuts them down after {@link #close}.
  */
 public final class RelayListener implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(RelayListener.class);
@@ -154,7 +159,10 @@ public final class RelayListener implements AutoCloseable {
         return drained;
     }
 
-    /** Closes the listening socket and every connection now; waits a few seconds for them. */
+    /**
+     * Closes the listening socket and every connection now (HTTP/2: GOAWAY, then close without
+     * waiting for streams in flight); waits up to 5 seconds for them to be closed.
+     */
     @Override
     public void close() {
         draining = true;
@@ -162,19 +170,29 @@ public final class RelayListener implements AutoCloseable {
             server.close().awaitUninterruptibly();
         }
         for (Channel ch : connections) {
-            ch.eventLoop().execute(() -> {
-                H2InboundHandler h2 = ch.pipeline().get(H2InboundHandler.class);
-                if (h2 != null) {
-                    h2.closeNow();
-                } else {
-                    ch.close();
-                }
-            });
-        }
-        for (Channel ch : connections) {
-            ch.closeFuture().awaitUninterruptibly(5, TimeUnit.SECONDS);
+            try {
+                ch.eventLoop().execute(() -> {
+                    H2InboundHandler h2 = ch.pipeline().get(H2InboundHandler.class);
+                    if (h2 != null) {
+                        h2.closeNow();
+                    } else {
+                        ch.close();
+                    }
+                });
+            } catch (RejectedExecutionException e) {
+                // Its event loop is shut down, which closed it.
+                ch.close();
+            }
         }
         completeDrainIfDone();
+        try {
+            // Completes once the last connection's close listener has removed it.
+            drained.get(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            LOG.warn("listener {}: {} connection(s) still open after close", config.name(), connections.size());
+        }
     }
 
     /** Called for each accepted connection; false (and the connection closed) beyond the limit. */
