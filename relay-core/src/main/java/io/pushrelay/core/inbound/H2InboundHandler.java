@@ -114,6 +114,10 @@ public final class H2InboundHandler extends Http2ConnectionHandler implements Ht
             openConnectionWindow(ctx);
             ctx.read();
         }
+        if (draining) {
+            // Negotiated while the listener drains: serve what is already here, then GOAWAY.
+            scheduleDrainCheck();
+        }
     }
 
     @Override

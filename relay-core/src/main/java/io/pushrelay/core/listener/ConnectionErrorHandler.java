@@ -5,7 +5,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.pushrelay.core.forward.Downstream;
 import io.pushrelay.core.inbound.ConnectionAttributes;
-import java.net.InetSocketAddress;
 import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

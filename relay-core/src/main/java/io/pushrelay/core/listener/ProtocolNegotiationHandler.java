@@ -11,7 +11,6 @@ import io.pushrelay.core.forward.Downstream;
 import io.pushrelay.core.forward.Forwarder;
 import io.pushrelay.core.inbound.ConnectionAttributes;
 import io.pushrelay.core.inbound.InboundSettings;
-import java.net.InetSocketAddress;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import javax.net.ssl.SSLPeerUnverifiedException;

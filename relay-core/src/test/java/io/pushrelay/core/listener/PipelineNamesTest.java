@@ -113,6 +113,7 @@ class PipelineNamesTest {
         try (RelayFixture relay = RelayFixture.tls(dir); Socket socket = RawClient.plain(relay.port())) {
             List<String> expected = List.of(IDLE, SNI, ALPN, ERRORS);
             assertEquals(expected, settled(relay, expected));
+            assertTrue(socket.isConnected());
         }
     }
 
