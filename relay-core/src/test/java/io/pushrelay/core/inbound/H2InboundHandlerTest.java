@@ -254,4 +254,22 @@ class H2InboundHandlerTest {
         channel.runPendingTasks();
         assertFalse(channel.isOpen());
     }
+
+    @Test
+    void connectionNegotiatedDuringADrainShouldGoAwayOnceIdle() throws Exception {
+        Forwarder forwarder = new Forwarder(new Policy(RouteTable.defaults(false)), upstream);
+        EmbeddedChannel late = new EmbeddedChannel();
+        late.attr(ConnectionAttributes.DRAINING).set(Boolean.TRUE);
+        late.pipeline().addLast(H2InboundHandler.create(new InboundSettings("https", 100, 16, counters), forwarder));
+        try (H2TestClient lateClient = new H2TestClient(late)) {
+            lateClient.preface(Http2Settings.defaultSettings());
+            List<H2TestClient.Frame> frames = lateClient.frames();
+            assertEquals("GOAWAY", frames.get(frames.size() - 1).type(), frames.toString());
+            assertEquals(0, frames.get(frames.size() - 1).streamId());
+            late.runPendingTasks();
+            assertFalse(late.isOpen());
+        } finally {
+            late.finishAndReleaseAll();
+        }
+    }
 }
