@@ -262,7 +262,7 @@ class H2InboundHandlerTest {
         late.attr(ConnectionAttributes.DRAINING).set(Boolean.TRUE);
         late.pipeline().addLast(H2InboundHandler.create(new InboundSettings("https", 100, 16, counters), forwarder));
         try (H2TestClient lateClient = new H2TestClient(late)) {
-            lateClient.preface(Http2Settings.defaultSettings());
+            late.writeInbound(io.netty.handler.codec.http2.Http2CodecUtil.connectionPrefaceBuf());
             List<H2TestClient.Frame> frames = lateClient.frames();
             assertEquals("GOAWAY", frames.get(frames.size() - 1).type(), frames.toString());
             assertEquals(0, frames.get(frames.size() - 1).streamId());

@@ -75,7 +75,11 @@ final class H2TestClient implements AutoCloseable {
     private void send() {
         wire.flush();
         for (Object o = wire.readOutbound(); o != null; o = wire.readOutbound()) {
-            server.writeInbound(o);
+            if (server.isOpen()) {
+                server.writeInbound(o);
+            } else {
+                ((ByteBuf) o).release();
+            }
         }
     }
 
