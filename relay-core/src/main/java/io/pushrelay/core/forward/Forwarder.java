@@ -1,0 +1,140 @@
+package io.pushrelay.core.forward;
+
+import io.netty.buffer.ByteBufAllocator;
+import io.pushrelay.core.observe.AccessLog;
+import io.pushrelay.core.policy.Policy;
+import io.pushrelay.core.policy.Route;
+import io.pushrelay.core.upstream.Upstream;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Carries one exchange from the inbound side to the upstream: applies the {@link Policy},
+ * hands allowed requests to the {@link Upstream}, answers refused ones itself with a
+ * {@link RelayError} in APNS shape, and writes the access-log line when the answer comes.
+ * Relay-made answers log one more line naming both ends (WARN for relay faults, INFO for
+ * refusals).
+ *
+ * <p>Threads: called on the downstream connection's event loop; the answer may come from any
+ * thread (the sink passed in hops back). Buffer ownership: takes the request (and its body)
+ * in every method; the answer is passed on to the caller's sink, which owns it.
+ */
+public final class Forwarder {
+    private static final Logger LOG = LoggerFactory.getLogger(Forwarder.class);
+
+    private final Policy policy;
+    private final Upstream upstream;
+    private final AccessLog accessLog;
+
+    public Forwarder(Policy policy, Upstream upstream) {
+        this(policy, upstream, new AccessLog());
+    }
+
+    public Forwarder(Policy policy, Upstream upstream, AccessLog accessLog) {
+        this.policy = Objects.requireNonNull(policy, "policy");
+        this.upstream = Objects.requireNonNull(upstream, "upstream");
+        this.accessLog = Objects.requireNonNull(accessLog, "accessLog");
+    }
+
+    public Policy policy() {
+        return policy;
+    }
+
+    /** The body limit for requests to {@code authority}, known before the body arrives. */
+    public int bodyLimit(String authority) {
+        return policy.bodyLimit(authority);
+    }
+
+    /**
+     * Checks {@code request} against the policy and sends it upstream, or answers it with the
+     * refusal. Exactly one answer reaches {@code sink}.
+     */
+    public void forward(RelayRequest request, Downstream downstream, ResponseSink sink) {
+        ByteBufAllocator alloc = request.body().alloc();
+        Policy.Decision decision;
+        try {
+            decision = policy.check(request, downstream);
+        } catch (RuntimeException e) {
+            LOG.error("policy failed on {} => {}", downstream, request.authority(), e);
+            answer(request, null, RelayError.INTERNAL, alloc, sink);
+            return;
+        }
+        if (!decision.allowed()) {
+            answer(request, decision.route(), decision.error(), alloc, sink);
+            return;
+        }
+        Route route = decision.route();
+        ResponseSink logged = new LoggingSink(request, route, sink);
+        try {
+            upstream.send(route, request, logged);
+        } catch (RuntimeException e) {
+            // The upstream owns the body now; only the answer is ours to make.
+            LOG.error("upstream failed to take {} => {}", downstream, route, e);
+            logged.respond(RelayResponse.of(RelayError.INTERNAL, alloc));
+        }
+    }
+
+    /**
+     * Answers {@code request} with {@code error} without policy or upstream: for what the
+     * inbound side refuses itself (malformed requests, bodies over the limit).
+     */
+    public void refuse(RelayRequest request, RelayError error, ResponseSink sink) {
+        answer(request, null, error, request.body().alloc(), sink);
+    }
+
+    private void answer(RelayRequest request, Route route, RelayError error, ByteBufAllocator alloc,
+                        ResponseSink sink) {
+        request.release();
+        new LoggingSink(request, route, sink).respond(RelayResponse.of(error, alloc));
+    }
+
+    /** Logs the first answer (access log, and the error line), then passes every answer on. */
+    private final class LoggingSink implements ResponseSink {
+        private static final AtomicIntegerFieldUpdater<LoggingSink> LOGGED =
+                AtomicIntegerFieldUpdater.newUpdater(LoggingSink.class, "logged");
+
+        private final RelayRequest request;
+        private final Route route;
+        private final ResponseSink next;
+        @SuppressWarnings("unused")
+        private volatile int logged;
+
+        LoggingSink(RelayRequest request, Route route, ResponseSink next) {
+            this.request = request;
+            this.route = route;
+            this.next = next;
+        }
+
+        @Override
+        public void respond(RelayResponse response) {
+            if (response != null && LOGGED.compareAndSet(this, 0, 1)) {
+                try {
+                    accessLog.log(request, response, System.nanoTime());
+                    if (response.error() != null) {
+                        logError(response);
+                    }
+                } catch (RuntimeException e) {
+                    LOG.error("access log failed", e);
+                }
+            }
+            next.respond(response);
+        }
+
+        private void logError(RelayResponse response) {
+            RelayError error = response.error();
+            String target = route != null ? route.toString() : AccessLog.safe(request.authority());
+            String upstreamConnection = response.upstreamConnection();
+            if (error.isRelayFault()) {
+                LOG.warn("answered {} {} ({}): {} [{}] => {}{}", error.status(), error.reason(), error.flag(),
+                        Downstream.format(request.downstream()), request.downstreamId(), target,
+                        upstreamConnection == null || "-".equals(upstreamConnection) ? "" : " via " + upstreamConnection);
+            } else if (LOG.isInfoEnabled()) {
+                LOG.info("answered {} {} ({}): {} [{}] => {} {} {}", error.status(), error.reason(), error.flag(),
+                        Downstream.format(request.downstream()), request.downstreamId(), target,
+                        AccessLog.safe(request.method()), AccessLog.maskPath(request.path()));
+            }
+        }
+    }
+}

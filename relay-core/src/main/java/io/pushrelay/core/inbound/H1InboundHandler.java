@@ -1,0 +1,572 @@
+package io.pushrelay.core.inbound;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http2.DefaultHttp2Headers;
+import io.netty.handler.codec.http2.Http2Headers;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.AsciiString;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.pushrelay.core.forward.Downstream;
+import io.pushrelay.core.forward.Forwarder;
+import io.pushrelay.core.forward.HopByHopHeaders;
+import io.pushrelay.core.forward.RelayError;
+import io.pushrelay.core.forward.RelayRequest;
+import io.pushrelay.core.forward.RelayResponse;
+import io.pushrelay.core.observe.AccessLog;
+import java.util.ArrayDeque;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The HTTP/1.1 server side of a downstream connection, behind {@link H1RequestDecoder} and
+ * Netty's response encoder: each request (head, then a Content-Length or chunked body,
+ * aggregated up to its route's limit) becomes one {@link RelayRequest} for the
+ * {@link Forwarder}; answers go back in request order (pipelining), each framed with
+ * {@code Content-Length} and the standard reason phrase.
+ *
+ * <p>Normalisation: {@code Host} (or the authority of an absolute-form target) becomes the
+ * authority, header names are lower-cased, hop-by-hop headers and {@code Expect} removed.
+ * {@code Expect: 100-continue} is answered {@code 100 Continue} when the request's turn
+ * comes. A body announced over the limit is answered 413 before it is read; one that grows
+ * over it, 413 as soon as it does; a malformed request 400. After such an answer the
+ * connection reads (and discards) what the downstream still sends for a moment, then closes,
+ * so that the answer is not lost to a reset.
+ *
+ * <p>Back-pressure: the channel does not auto-read; this handler reads again only after its
+ * writes went out, while the channel is writable and fewer than
+ * {@link InboundSettings#maxPipelinedRequests()} requests wait for answers.
+ *
+ * <p>Threads: everything on the connection's event loop; answers hop there through
+ * {@link ExchangeSink}. Buffers: every message read is released here; bodies are copied into
+ * one buffer per request, which the {@link RelayRequest} then owns.
+ */
+public final class H1InboundHandler extends ChannelInboundHandlerAdapter {
+    private static final Logger LOG = LoggerFactory.getLogger(H1InboundHandler.class);
+    private static final long LINGER_QUIET_MILLIS = 200;
+    private static final long LINGER_MAX_MILLIS = 2000;
+    private static final AsciiString HOST = AsciiString.cached("host");
+    private static final AsciiString EXPECT = AsciiString.cached("expect");
+    private static final int INITIAL_BODY_CAPACITY = 1024;
+
+    private final InboundSettings settings;
+    private final Forwarder forwarder;
+    private final ArrayDeque<H1Exchange> queue = new ArrayDeque<>();
+    private ChannelHandlerContext ctx;
+    private Downstream downstream;
+    /** The request whose body is still arriving. */
+    private H1Exchange receiving;
+    /** Input is no longer wanted (framing broken, or a refused body): release what comes. */
+    private boolean discarding;
+    /** A closing answer is queued or written: nothing new is read. */
+    private boolean closing;
+    private boolean draining;
+    private boolean lingering;
+    private ScheduledFuture<?> lingerQuiet;
+    private ScheduledFuture<?> lingerMax;
+
+    public H1InboundHandler(InboundSettings settings, Forwarder forwarder) {
+        this.settings = settings;
+        this.forwarder = forwarder;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+        downstream = ConnectionAttributes.downstream(ctx.channel());
+        draining = ConnectionAttributes.draining(ctx.channel());
+        if (ctx.channel().isActive()) {
+            ctx.read();
+        }
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        downstream = ConnectionAttributes.downstream(ctx.channel());
+        ctx.read();
+        ctx.fireChannelActive();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        try {
+            if (discarding) {
+                return;
+            }
+            if (msg instanceof HttpRequest) {
+                onRequest((HttpRequest) msg);
+            }
+            if (msg instanceof HttpContent && !discarding) {
+                onContent((HttpContent) msg);
+            }
+        } finally {
+            ReferenceCountUtil.release(msg);
+        }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        if (lingering) {
+            restartLingerQuiet();
+            ctx.read();
+        } else {
+            maybeRead();
+        }
+        ctx.fireChannelReadComplete();
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        maybeRead();
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt == DrainEvent.INSTANCE) {
+            draining = true;
+            if (queue.isEmpty() && receiving == null && !closing) {
+                LOG.debug("{}: drained, closing", downstream);
+                ctx.close();
+            }
+            return;
+        }
+        if (evt instanceof IdleStateEvent) {
+            if (lingering || (queue.isEmpty() && receiving == null)) {
+                settings.counters().idleClosed.increment();
+                LOG.debug("{}: idle, closing", downstream);
+                ctx.close();
+            }
+            return;
+        }
+        ctx.fireUserEventTriggered(evt);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        if (receiving != null) {
+            receiving.releaseBody();
+            receiving = null;
+        }
+        for (H1Exchange exchange : queue) {
+            exchange.abandon();
+        }
+        queue.clear();
+        if (lingerQuiet != null) {
+            lingerQuiet.cancel(false);
+        }
+        if (lingerMax != null) {
+            lingerMax.cancel(false);
+        }
+        ctx.fireChannelInactive();
+    }
+
+    // ---- requests ----
+
+    private void onRequest(HttpRequest head) {
+        long receivedNanos = System.nanoTime();
+        if (receiving != null) {
+            // The decoder ends every request with a LastHttpContent; anything else is a bug.
+            LOG.error("{}: request head before the previous request ended", downstream);
+            refuse(receiving, RelayError.INTERNAL);
+            receiving = null;
+            return;
+        }
+        if (closing) {
+            // A request after one that closes the connection (Connection: close, or refused): not served.
+            discarding = true;
+            return;
+        }
+        H1Exchange exchange = new H1Exchange(receivedNanos);
+        queue.addLast(exchange);
+        if (head.decoderResult().isFailure()) {
+            LOG.debug("{}: malformed request: {}", downstream, head.decoderResult().cause().toString());
+            refuseMalformed(exchange);
+            return;
+        }
+        HttpVersion version = head.protocolVersion();
+        if (version != HttpVersion.HTTP_1_1 && version != HttpVersion.HTTP_1_0) {
+            refuseMalformed(exchange);
+            return;
+        }
+        exchange.http10 = version == HttpVersion.HTTP_1_0;
+        exchange.method = head.method().name();
+        exchange.isHead = HttpMethod.HEAD.equals(head.method());
+        List<String> hosts = head.headers().getAll(HttpHeaderNames.HOST);
+        if (hosts.size() > 1 || (!exchange.http10 && hosts.isEmpty())) {
+            // RFC 9112 3.2: exactly one Host in HTTP/1.1.
+            refuseMalformed(exchange);
+            return;
+        }
+        String host = hosts.isEmpty() ? "" : hosts.get(0).trim();
+        if (!target(exchange, head.uri(), host)) {
+            refuseMalformed(exchange);
+            return;
+        }
+        exchange.headers = requestHeaders(head.headers());
+        exchange.keepAlive = HttpUtil.isKeepAlive(head);
+        exchange.limit = forwarder.bodyLimit(exchange.authority);
+        long contentLength = HttpUtil.getContentLength(head, -1L);
+        if (contentLength > exchange.limit) {
+            settings.counters().bodiesTooLarge.increment();
+            refuse(exchange, RelayError.BODY_TOO_LARGE);
+            return;
+        }
+        exchange.expectedLength = contentLength;
+        exchange.expectContinue = HttpUtil.is100ContinueExpected(head);
+        receiving = exchange;
+        if (exchange.expectContinue) {
+            writeReady();
+        }
+    }
+
+    /** Sets authority and path from the request target (RFC 9112 3.2); false when malformed. */
+    private static boolean target(H1Exchange exchange, String uri, String host) {
+        if (uri.regionMatches(true, 0, "http://", 0, 7) || uri.regionMatches(true, 0, "https://", 0, 8)) {
+            int start = uri.indexOf("://") + 3;
+            int end = start;
+            while (end < uri.length() && uri.charAt(end) != '/' && uri.charAt(end) != '?') {
+                end++;
+            }
+            if (end == start) {
+                return false;
+            }
+            exchange.authority = uri.substring(start, end);
+            String rest = uri.substring(end);
+            exchange.path = rest.isEmpty() ? "/" : rest.charAt(0) == '?' ? "/" + rest : rest;
+            return true;
+        }
+        if (HttpMethod.CONNECT.name().equals(exchange.method)) {
+            exchange.authority = uri;
+            exchange.path = "";
+            return !uri.isEmpty();
+        }
+        if (uri.startsWith("/") || ("*".equals(uri) && HttpMethod.OPTIONS.name().equals(exchange.method))) {
+            exchange.authority = host;
+            exchange.path = uri;
+            return true;
+        }
+        return false;
+    }
+
+    private void onContent(HttpContent content) {
+        H1Exchange exchange = receiving;
+        if (exchange == null) {
+            return;
+        }
+        if (content.decoderResult().isFailure()) {
+            LOG.debug("{}: malformed body: {}", downstream, content.decoderResult().cause().toString());
+            receiving = null;
+            exchange.releaseBody();
+            refuseMalformed(exchange);
+            return;
+        }
+        ByteBuf data = content.content();
+        int size = exchange.body == null ? 0 : exchange.body.readableBytes();
+        if ((long) size + data.readableBytes() > exchange.limit) {
+            settings.counters().bodiesTooLarge.increment();
+            receiving = null;
+            exchange.releaseBody();
+            refuse(exchange, RelayError.BODY_TOO_LARGE);
+            return;
+        }
+        if (data.isReadable()) {
+            if (exchange.body == null) {
+                int capacity = exchange.expectedLength > 0 ? (int) exchange.expectedLength
+                        : Math.min(exchange.limit, Math.max(INITIAL_BODY_CAPACITY, data.readableBytes()));
+                exchange.body = ctx.alloc().buffer(Math.max(capacity, data.readableBytes()));
+            }
+            exchange.body.writeBytes(data);
+        }
+        if (content instanceof LastHttpContent) {
+            receiving = null;
+            dispatch(exchange);
+        }
+    }
+
+    private void dispatch(H1Exchange exchange) {
+        settings.counters().h1Requests.increment();
+        if (!exchange.keepAlive) {
+            // The downstream said this is its last request on the connection.
+            closing = true;
+        }
+        ByteBuf body = exchange.body != null ? exchange.body : Unpooled.EMPTY_BUFFER;
+        exchange.body = null;
+        RelayRequest request = exchange.request(body);
+        try {
+            forwarder.forward(request, downstream, exchange.sink);
+        } catch (RuntimeException e) {
+            LOG.error("{}: forwarding failed", downstream, e);
+            exchange.sink.respond(RelayResponse.of(RelayError.INTERNAL, ctx.alloc()));
+        }
+    }
+
+    private void refuseMalformed(H1Exchange exchange) {
+        settings.counters().badRequests.increment();
+        exchange.method = "-";
+        exchange.authority = "-";
+        exchange.path = "-";
+        exchange.headers = new DefaultHttp2Headers(false, 0);
+        refuse(exchange, RelayError.BAD_REQUEST);
+    }
+
+    /** Answers {@code exchange} with {@code error} and closes after it; the rest of the input is unwanted. */
+    private void refuse(H1Exchange exchange, RelayError error) {
+        exchange.closeAfter = true;
+        discarding = true;
+        closing = true;
+        if (exchange.headers == null) {
+            exchange.headers = new DefaultHttp2Headers(false, 0);
+        }
+        forwarder.refuse(exchange.request(Unpooled.EMPTY_BUFFER), error, exchange.sink);
+    }
+
+    // ---- answers ----
+
+    /** Writes every answer that is ready, in request order; sends 100 Continue when its turn comes. */
+    private void writeReady() {
+        ChannelFuture last = null;
+        while (!queue.isEmpty()) {
+            H1Exchange head = queue.peekFirst();
+            if (head.response == null) {
+                if (head.expectContinue && !head.continueSent && head == receiving) {
+                    head.continueSent = true;
+                    last = ctx.write(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE,
+                            Unpooled.EMPTY_BUFFER));
+                }
+                break;
+            }
+            queue.pollFirst();
+            boolean close = head.closeAfter || !head.keepAlive
+                    || (draining && queue.isEmpty() && receiving == null);
+            last = ctx.write(response(head, close));
+            if (close) {
+                closing = true;
+                for (H1Exchange rest : queue) {
+                    rest.abandon();
+                }
+                queue.clear();
+                boolean linger = discarding;
+                last.addListener((ChannelFutureListener) f -> {
+                    if (f.isSuccess() && linger) {
+                        startLinger();
+                    } else {
+                        ctx.close();
+                    }
+                });
+                break;
+            }
+        }
+        if (last != null) {
+            last.addListener((ChannelFutureListener) f -> {
+                if (f.isSuccess()) {
+                    maybeRead();
+                } else {
+                    LOG.debug("{}: write failed: {}", downstream, f.cause().toString());
+                    ctx.close();
+                }
+            });
+            ctx.flush();
+        }
+    }
+
+    private DefaultFullHttpResponse response(H1Exchange exchange, boolean close) {
+        RelayResponse relayed = exchange.response;
+        exchange.response = null;
+        HttpResponseStatus status = HttpResponseStatus.valueOf(relayed.status());
+        ByteBuf body = relayed.body();
+        int code = status.code();
+        boolean bodyAllowed = code >= 200 && code != 204 && code != 304;
+        HttpHeaders headers;
+        try {
+            headers = responseHeaders(relayed, bodyAllowed ? body.readableBytes() : -1);
+        } catch (IllegalArgumentException e) {
+            LOG.error("{}: the answer's headers do not fit HTTP/1.1 ({}); answering 500 instead", downstream,
+                    e.getMessage());
+            relayed.release();
+            RelayResponse internal = RelayResponse.of(RelayError.INTERNAL, ctx.alloc());
+            status = HttpResponseStatus.INTERNAL_SERVER_ERROR;
+            body = internal.body();
+            bodyAllowed = true;
+            headers = responseHeaders(internal, body.readableBytes());
+        }
+        if (!bodyAllowed || exchange.isHead) {
+            // RFC 9110 9.3.2 / 15.3.5 / 15.4.5: no content; HEAD keeps the length it would have had.
+            body.release();
+            body = Unpooled.EMPTY_BUFFER;
+        }
+        if (close) {
+            headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        } else if (exchange.http10) {
+            headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+        }
+        return new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, body, headers, EmptyHttpHeaders.INSTANCE);
+    }
+
+    /** The answer's regular headers, hop-by-hop removed, with the exact Content-Length (none when -1). */
+    private static HttpHeaders responseHeaders(RelayResponse response, int contentLength) {
+        Http2Headers stripped = H2InboundHandler.responseHeaders(response, 0);
+        HttpHeaders headers = DefaultHttpHeadersFactory.headersFactory().newHeaders();
+        for (Map.Entry<CharSequence, CharSequence> header : stripped) {
+            CharSequence name = header.getKey();
+            if (name.length() > 0 && name.charAt(0) != ':') {
+                headers.add(name, header.getValue());
+            }
+        }
+        if (contentLength >= 0) {
+            headers.setInt(HttpHeaderNames.CONTENT_LENGTH, contentLength);
+        }
+        return headers;
+    }
+
+    private static Http2Headers requestHeaders(HttpHeaders in) {
+        Http2Headers out = new DefaultHttp2Headers(false, in.size());
+        Iterator<Map.Entry<CharSequence, CharSequence>> it = in.iteratorCharSequence();
+        while (it.hasNext()) {
+            Map.Entry<CharSequence, CharSequence> header = it.next();
+            AsciiString name = AsciiString.of(header.getKey()).toLowerCase();
+            if (!HOST.equals(name) && !EXPECT.equals(name)) {
+                out.add(name, header.getValue());
+            }
+        }
+        HopByHopHeaders.strip(out);
+        return out;
+    }
+
+    // ---- reading ----
+
+    private void maybeRead() {
+        if (!ctx.channel().isActive() || closing || discarding || lingering) {
+            return;
+        }
+        if (draining && receiving == null) {
+            return;
+        }
+        if (!ctx.channel().isWritable()) {
+            return;
+        }
+        if (receiving == null && queue.size() >= settings.maxPipelinedRequests()) {
+            return;
+        }
+        ctx.read();
+    }
+
+    /**
+     * After a closing answer to a request whose body was not read: read and drop what still
+     * comes until the downstream is quiet (or a bound is hit), then close. Closing with unread
+     * input makes TCP send a reset, which can destroy the answer before the downstream reads it.
+     */
+    private void startLinger() {
+        if (!ctx.channel().isActive()) {
+            return;
+        }
+        lingering = true;
+        lingerMax = ctx.executor().schedule(() -> {
+            ctx.close();
+        }, LINGER_MAX_MILLIS, TimeUnit.MILLISECONDS);
+        restartLingerQuiet();
+        ctx.read();
+    }
+
+    private void restartLingerQuiet() {
+        if (lingerQuiet != null) {
+            lingerQuiet.cancel(false);
+        }
+        lingerQuiet = ctx.executor().schedule(() -> {
+            ctx.close();
+        }, LINGER_QUIET_MILLIS, TimeUnit.MILLISECONDS);
+    }
+
+    /** One request and its place in the answer order. */
+    private final class H1Exchange {
+        final long receivedNanos;
+        final H1Sink sink = new H1Sink(this);
+        String method = "-";
+        String authority = "-";
+        String path = "-";
+        Http2Headers headers;
+        boolean http10;
+        boolean isHead;
+        boolean keepAlive = true;
+        boolean closeAfter;
+        boolean expectContinue;
+        boolean continueSent;
+        boolean abandoned;
+        int limit;
+        long expectedLength = -1;
+        ByteBuf body;
+        RelayResponse response;
+
+        H1Exchange(long receivedNanos) {
+            this.receivedNanos = receivedNanos;
+        }
+
+        RelayRequest request(ByteBuf body) {
+            return new RelayRequest(method, settings.scheme(), authority, path, headers, body, downstream.address(),
+                    downstream.id(), receivedNanos);
+        }
+
+        void releaseBody() {
+            if (body != null) {
+                body.release();
+                body = null;
+            }
+        }
+
+        void abandon() {
+            abandoned = true;
+            releaseBody();
+            if (response != null) {
+                response.release();
+                response = null;
+            }
+        }
+    }
+
+    private final class H1Sink extends ExchangeSink {
+        private final H1Exchange exchange;
+
+        H1Sink(H1Exchange exchange) {
+            super(ctx.executor());
+            this.exchange = exchange;
+        }
+
+        @Override
+        protected void deliver(RelayResponse response) {
+            if (exchange.abandoned || !ctx.channel().isActive()) {
+                response.release();
+                return;
+            }
+            exchange.response = response;
+            writeReady();
+        }
+
+        @Override
+        public String toString() {
+            return "request " + AccessLog.safe(exchange.method) + " " + AccessLog.maskPath(exchange.path) + " of "
+                    + downstream;
+        }
+    }
+}

@@ -1,0 +1,25 @@
+package io.pushrelay.core.inbound;
+
+import java.util.Objects;
+
+/**
+ * What the inbound handlers of one listener need to know.
+ *
+ * @param scheme               {@code https} on a TLS listener, {@code http} on a plaintext one
+ * @param maxConcurrentStreams HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS announced downstream
+ * @param maxPipelinedRequests HTTP/1.1 requests read ahead of their answers on one connection
+ * @param counters             where the handlers count
+ */
+public record InboundSettings(String scheme, int maxConcurrentStreams, int maxPipelinedRequests,
+                              InboundCounters counters) {
+    public InboundSettings {
+        Objects.requireNonNull(scheme, "scheme");
+        Objects.requireNonNull(counters, "counters");
+        if (maxConcurrentStreams < 1) {
+            throw new IllegalArgumentException("maxConcurrentStreams must be at least 1: " + maxConcurrentStreams);
+        }
+        if (maxPipelinedRequests < 1) {
+            throw new IllegalArgumentException("maxPipelinedRequests must be at least 1: " + maxPipelinedRequests);
+        }
+    }
+}

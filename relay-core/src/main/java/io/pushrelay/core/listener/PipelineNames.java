@@ -1,0 +1,48 @@
+package io.pushrelay.core.listener;
+
+/**
+ * The name of every handler in a downstream connection's pipeline. The order, head first
+ * (Netty's own tail context follows the last one), per listener kind:
+ *
+ * <pre>
+ * TLS-terminating listener
+ *   accepted                          idle, sni, alpn, errors
+ *   ClientHello read (SNI chosen)     idle, tls, alpn, errors
+ *   ALPN h2                           idle, tls, h2, errors
+ *   ALPN http/1.1                     idle, tls, h1-decoder, h1-encoder, h1, errors
+ *   no ALPN, before 24 bytes          idle, tls, h2-preface, errors
+ *   no ALPN, h2 preface               idle, tls, h2, errors
+ *   no ALPN, anything else            idle, tls, h1-decoder, h1-encoder, h1, errors
+ *
+ * plaintext HTTP/1.1 listener         idle, h1-decoder, h1-encoder, h1, errors
+ * </pre>
+ *
+ * <p>{@link #SNI} replaces itself with {@link #TLS} once it has read the ClientHello;
+ * {@link #ALPN} replaces itself with the protocol's handlers once the handshake is done, and
+ * {@link #H2_PREFACE} with HTTP/2 or HTTP/1.1 handlers once the first decrypted bytes tell.
+ */
+public final class PipelineNames {
+    /** {@link io.netty.handler.timeout.IdleStateHandler}: the idle timeout. */
+    public static final String IDLE = "idle";
+    /** {@link RelaySniHandler}: reads the ClientHello's server name, picks the certificate. */
+    public static final String SNI = "sni";
+    /** {@link io.netty.handler.ssl.SslHandler}: TLS 1.2/1.3 with the chosen certificate. */
+    public static final String TLS = "tls";
+    /** {@link ProtocolNegotiationHandler}: h2 or http/1.1 by ALPN; reports failed handshakes. */
+    public static final String ALPN = "alpn";
+    /** {@link H2PrefaceDetector}: without ALPN, h2 prior knowledge or HTTP/1.1. */
+    public static final String H2_PREFACE = "h2-preface";
+    /** {@link io.pushrelay.core.inbound.H2InboundHandler}: HTTP/2 server side. */
+    public static final String H2 = "h2";
+    /** {@link io.pushrelay.core.inbound.H1RequestDecoder}: strict HTTP/1.1 request decoding. */
+    public static final String H1_DECODER = "h1-decoder";
+    /** {@link io.netty.handler.codec.http.HttpResponseEncoder}. */
+    public static final String H1_ENCODER = "h1-encoder";
+    /** {@link io.pushrelay.core.inbound.H1InboundHandler}: HTTP/1.1 exchanges, in order. */
+    public static final String H1 = "h1";
+    /** {@link ConnectionErrorHandler}: last; logs what no one handled and closes. */
+    public static final String ERRORS = "errors";
+
+    private PipelineNames() {
+    }
+}
