@@ -27,15 +27,22 @@ public final class Forwarder {
     private final Policy policy;
     private final Upstream upstream;
     private final AccessLog accessLog;
+    private final ExchangeListener listener;
 
     public Forwarder(Policy policy, Upstream upstream) {
         this(policy, upstream, new AccessLog());
     }
 
     public Forwarder(Policy policy, Upstream upstream, AccessLog accessLog) {
+        this(policy, upstream, accessLog, ExchangeListener.NONE);
+    }
+
+    /** With {@code listener} told of every answered exchange (metrics), after the access log. */
+    public Forwarder(Policy policy, Upstream upstream, AccessLog accessLog, ExchangeListener listener) {
         this.policy = Objects.requireNonNull(policy, "policy");
         this.upstream = Objects.requireNonNull(upstream, "upstream");
         this.accessLog = Objects.requireNonNull(accessLog, "accessLog");
+        this.listener = Objects.requireNonNull(listener, "listener");
     }
 
     public Policy policy() {
@@ -111,7 +118,9 @@ public final class Forwarder {
         public void respond(RelayResponse response) {
             if (response != null && LOGGED.compareAndSet(this, 0, 1)) {
                 try {
-                    accessLog.log(request, response, System.nanoTime());
+                    long now = System.nanoTime();
+                    accessLog.log(request, response, now);
+                    listener.answered(request, route, response, now);
                     if (response.error() != null) {
                         logError(response);
                     }
