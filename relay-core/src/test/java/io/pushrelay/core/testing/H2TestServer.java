@@ -18,6 +18,7 @@ import io.netty.handler.codec.http2.Http2ConnectionDecoder;
 import io.netty.handler.codec.http2.Http2ConnectionEncoder;
 import io.netty.handler.codec.http2.Http2ConnectionHandler;
 import io.netty.handler.codec.http2.Http2Error;
+import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.handler.codec.http2.Http2FrameAdapter;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2Settings;
@@ -295,6 +296,9 @@ public final class H2TestServer implements Closeable {
         ServerHandlerBuilder() {
             server(true);
             initialSettings(Http2Settings.defaultSettings().maxConcurrentStreams(config.maxConcurrentStreams));
+            // Refusing streams on purpose must not trip Netty's RST flood protection.
+            encoderEnforceMaxRstFramesPerWindow(0, 0);
+            decoderEnforceMaxRstFramesPerWindow(0, 0);
         }
 
         @Override
@@ -325,7 +329,7 @@ public final class H2TestServer implements Closeable {
                 if (config.refuseEvery > 0 && streamsSeen % config.refuseEvery == 0) {
                     refused.incrementAndGet();
                     resetStream(ctx, streamId, Http2Error.REFUSED_STREAM.code(), ctx.newPromise());
-                    ctx.flush();
+                    flush(ctx);
                     return;
                 }
                 lastRequestHeaders.set(headers);
@@ -380,6 +384,19 @@ public final class H2TestServer implements Closeable {
             });
         }
 
+        @Override
+        protected void onConnectionError(ChannelHandlerContext ctx, boolean outbound, Throwable cause,
+                                         Http2Exception http2Ex) {
+            if (!outbound && goingAway && http2Ex != null && http2Ex.error() == Http2Error.PROTOCOL_ERROR
+                    && String.valueOf(http2Ex.getMessage()).contains("does not exist for inbound frame DATA")) {
+                // Netty's decoder ignores a stream the client opened after our GOAWAY, then calls its DATA a
+                // connection error; RFC 9113 6.8 says to ignore such frames. A real upstream (nghttpd, APNS)
+                // keeps the connection: so does this one.
+                return;
+            }
+            super.onConnectionError(ctx, outbound, cause, http2Ex);
+        }
+
         private void process(ChannelHandlerContext ctx, int streamId) {
             String id = requestIds.get(streamId);
             if (id == null || goingAway && streamId > maxProcessedId) {
@@ -408,8 +425,11 @@ public final class H2TestServer implements Closeable {
                 goAwaysSent.incrementAndGet();
                 // Streams above maxProcessedId are closed by the codec and never processed.
                 goAway(ctx, maxProcessedId, Http2Error.NO_ERROR.code(), Unpooled.EMPTY_BUFFER, ctx.newPromise());
-                ctx.flush();
-                ctx.close(); // graceful: waits for the open streams at or below maxProcessedId
+                flush(ctx);
+                // Close only after the client had time to read the GOAWAY and stop (RFC 9113 6.8): a
+                // close with its later requests unread would reset the TCP connection and lose the
+                // answers and the GOAWAY on the way. The client normally closes first.
+                ctx.executor().schedule(() -> ctx.close(), 500, TimeUnit.MILLISECONDS);
             }
         }
 
@@ -420,7 +440,7 @@ public final class H2TestServer implements Closeable {
             }
             Http2Headers headers = new DefaultHttp2Headers().status("200").set("apns-id", id).set(REQUEST_ID, id);
             encoder().writeHeaders(ctx, streamId, headers, 0, true, ctx.newPromise());
-            ctx.flush();
+            flush(ctx);
         }
     }
 }
