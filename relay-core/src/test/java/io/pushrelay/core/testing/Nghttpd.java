@@ -26,11 +26,13 @@ public final class Nghttpd implements Closeable {
     private static final Path NGHTTPD = Paths.get("/usr/sbin/nghttpd");
 
     private final ExternalProcess process;
+    private final Path log;
     private final int port;
     private final Path docroot;
 
-    private Nghttpd(ExternalProcess process, int port, Path docroot) {
+    private Nghttpd(ExternalProcess process, Path log, int port, Path docroot) {
         this.process = process;
+        this.log = log;
         this.port = port;
         this.docroot = docroot;
     }
@@ -103,7 +105,7 @@ public final class Nghttpd implements Closeable {
                     }
                     try (Socket socket = new Socket()) {
                         socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 200);
-                        return new Nghttpd(process, port, docroot);
+                        return new Nghttpd(process, log, port, docroot);
                     } catch (IOException notYet) {
                         Thread.sleep(20);
                     }
@@ -134,5 +136,10 @@ public final class Nghttpd implements Closeable {
     @Override
     public void close() {
         process.close();
+        try {
+            Files.deleteIfExists(log);
+        } catch (IOException e) {
+            // A log file left in the temporary folder.
+        }
     }
 }

@@ -41,9 +41,9 @@ import java.util.Set;
  * </pre>
  *
  * Fails (never skips) when Squid is not installed. {@link #close()} stops it even after a failed
- * test; the folder stays for inspection (under {@code java.io.tmpdir} unless given; a given
- * parent folder, and its parents, get search permission for others so that {@code proxy} can
- * reach it).
+ * test and deletes its folder ({@link Builder#keepFiles()} keeps it for inspection). The folder
+ * is made under {@code java.io.tmpdir} unless a parent is given; that parent and its own parents
+ * get search permission for others so that {@code proxy} can reach it.
  */
 public final class Squid implements Closeable {
     private static final List<String> SQUID_PATHS = List.of("/usr/sbin/squid", "/usr/bin/squid");
@@ -53,12 +53,14 @@ public final class Squid implements Closeable {
     private final Path dir;
     private final int port;
     private final boolean tls;
+    private final boolean keepFiles;
     private final ExternalProcess process;
 
-    private Squid(Path dir, int port, boolean tls, ExternalProcess process) {
+    private Squid(Path dir, int port, boolean tls, boolean keepFiles, ExternalProcess process) {
         this.dir = dir;
         this.port = port;
         this.tls = tls;
+        this.keepFiles = keepFiles;
         this.process = process;
     }
 
@@ -77,6 +79,7 @@ public final class Squid implements Closeable {
         private Path keyPem;
         private Path parent;
         private Duration startTimeout = Duration.ofSeconds(20);
+        private boolean keepFiles;
 
         private Builder() {
             for (String name : List.of("api.push.apple.com", "api.sandbox.push.apple.com",
@@ -133,6 +136,12 @@ public final class Squid implements Closeable {
             return this;
         }
 
+        /** Keeps the private folder after {@link #close()} (by default it is deleted). */
+        public Builder keepFiles() {
+            this.keepFiles = true;
+            return this;
+        }
+
         public Builder startTimeout(Duration timeout) {
             this.startTimeout = timeout;
             return this;
@@ -157,7 +166,7 @@ public final class Squid implements Closeable {
                             List.of(squid, "-N", "-f", conf.toString()));
                     try {
                         awaitAccepting(process, dir, port);
-                        return new Squid(dir, port, certPem != null, process);
+                        return new Squid(dir, port, certPem != null, keepFiles, process);
                     } catch (IllegalStateException e) {
                         process.close();
                         last = e;
@@ -335,9 +344,17 @@ public final class Squid implements Closeable {
         return entries;
     }
 
+    /** Stops Squid and deletes its folder, unless {@link Builder#keepFiles()}. */
     @Override
     public void close() {
         stop();
+        if (!keepFiles) {
+            try (java.util.stream.Stream<Path> files = Files.walk(dir)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            } catch (IOException e) {
+                // Left behind in the temporary folder; nothing depends on it.
+            }
+        }
     }
 
     @Override
