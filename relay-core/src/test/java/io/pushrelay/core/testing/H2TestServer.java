@@ -107,6 +107,8 @@ public final class H2TestServer implements Closeable {
         private final Path chain;
         private final Path key;
         private int maxConcurrentStreams = 1000;
+        private int raiseAfter;
+        private int raisedMaxConcurrentStreams;
         private int goAwayAfter;
         private int refuseEvery;
         private int dropAfter;
@@ -122,6 +124,13 @@ public final class H2TestServer implements Closeable {
 
         public Builder maxConcurrentStreams(int n) {
             this.maxConcurrentStreams = n;
+            return this;
+        }
+
+        /** Sends a new SETTINGS_MAX_CONCURRENT_STREAMS once N streams were processed on a connection (as APNS does). */
+        public Builder raiseMaxConcurrentStreams(int afterStreams, int newMax) {
+            this.raiseAfter = afterStreams;
+            this.raisedMaxConcurrentStreams = newMax;
             return this;
         }
 
@@ -419,6 +428,11 @@ public final class H2TestServer implements Closeable {
                     ctx.executor().schedule(() -> answer(ctx, streamId, id), config.answerDelay.toNanos(),
                             TimeUnit.NANOSECONDS);
                 }
+            }
+            if (config.raiseAfter > 0 && processedHere == config.raiseAfter) {
+                encoder().writeSettings(ctx, new Http2Settings().maxConcurrentStreams(config.raisedMaxConcurrentStreams),
+                        ctx.newPromise());
+                flush(ctx);
             }
             if (config.goAwayAfter > 0 && processedHere == config.goAwayAfter && !goingAway) {
                 goingAway = true;

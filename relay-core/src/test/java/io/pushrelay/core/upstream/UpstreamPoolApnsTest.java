@@ -250,6 +250,17 @@ class UpstreamPoolApnsTest {
             assertAllAccepted(log, n);
             log.answers.values().forEach(a -> connections.add(a.connection()));
             pool.close();
+
+            UpstreamPool wrongPassword = pool(trusting().withProxy(
+                    ProxyConfig.parse("http://relay@127.0.0.1:" + squid.port()).withPassword("nope")),
+                    UpstreamConfig.defaults());
+            ResponseLog refused = run(wrongPassword, route, 2, 2, i -> authA);
+            for (ResponseLog.Answer a : refused.answers.values()) {
+                assertEquals(RelayError.PROXY_REFUSED, a.error(), a.toString());
+                assertEquals(502, a.status());
+                assertEquals("{\"reason\":\"RelayProxyRefused\"}", a.body());
+            }
+            wrongPassword.close();
             squid.stop();
             List<Squid.AccessLogEntry> tunnels = squid.accessLog().stream()
                     .filter(e -> e.isConnect() && e.url().equals(APNS + ":" + port) && e.status() == 200

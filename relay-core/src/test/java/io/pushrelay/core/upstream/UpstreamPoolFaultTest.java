@@ -288,6 +288,21 @@ class UpstreamPoolFaultTest {
     }
 
     @Test
+    void raisedMaxConcurrentStreamsIsUsedAtOnce() {
+        // Like APNS: one stream at first, many once the first request went through.
+        H2TestServer server = server(H2TestServer.builder(cert.chain(), cert.key()).maxConcurrentStreams(1)
+                .raiseMaxConcurrentStreams(1, 50).answerDelay(Duration.ofMillis(5)));
+        UpstreamPool pool = pool(fast().withMaxConnectionsPerKey(1));
+        int n = 400;
+        ResponseLog log = run(pool, route(server), n, 100);
+        assertExactlyOnce(log, server, n);
+        assertEquals(Map.of(200, (long) n), log.byOutcome());
+        assertTrue(server.connections() <= 2, "one connection per event loop: " + server.connections());
+        assertTrue(server.maxConcurrentSeen() > 10 && server.maxConcurrentSeen() <= 50,
+                "streams at once: " + server.maxConcurrentSeen());
+    }
+
+    @Test
     void fullQueueIsOverloaded() throws Exception {
         H2TestServer server = server(H2TestServer.builder(cert.chain(), cert.key()).neverAnswer()
                 .maxConcurrentStreams(1));
