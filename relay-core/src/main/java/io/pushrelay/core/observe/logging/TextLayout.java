@@ -24,7 +24,7 @@ import org.slf4j.event.KeyValuePair;
  * holds a space, {@code "} or {@code =}); then an attached exception as
  * {@code exception="class: message; caused by: class: message"}. When the event is DEBUG or
  * TRACE, or the root logger is, the full stack trace follows on continuation lines, each
- * starting with a tab.
+ * starting with a tab (Java's own layout, indented by one more tab).
  *
  * <p>With {@link #setMessageOnly messageOnly} (the access log, whose messages are whole
  * lines already) a line is the message alone.
@@ -88,8 +88,13 @@ public final class TextLayout extends LayoutBase<ILoggingEvent> {
         line.append('\n');
         if (thrown != null && LogLines.withStack(event, root.getEffectiveLevel())) {
             for (String stackLine : LogLines.stackTrace(thrown).split("\r?\n")) {
-                line.append('\t');
-                LogLines.appendOneLine(line, stackLine);
+                // One more tab than Java's own indentation, so every continuation line starts with one.
+                int indent = 0;
+                while (indent < stackLine.length() && stackLine.charAt(indent) == '\t') {
+                    indent++;
+                }
+                line.append('\t').append(stackLine, 0, indent);
+                LogLines.appendOneLine(line, stackLine.substring(indent));
                 line.append('\n');
             }
         }
