@@ -32,7 +32,7 @@ import org.slf4j.event.KeyValuePair;
  *   <tr><td><i>key</i></td><td>each MDC entry, sorted by key, as a string</td></tr>
  *   <tr><td>{@code exception}</td><td>when the event carries one: an object with
  *       {@code class}, {@code message} (absent when null), {@code cause} (the same shape,
- *       at most {@value LogLines#MAX_CAUSES} deep) and, when the event is DEBUG or TRACE or
+ *       at most 8 deep) and, when the event is DEBUG or TRACE or
  *       the root logger is, {@code stack}: the full stack trace as one string</td></tr>
  * </table>
  *

@@ -8,6 +8,8 @@ import ch.qos.logback.core.Appender;
 import ch.qos.logback.core.Layout;
 import ch.qos.logback.core.OutputStreamAppender;
 import ch.qos.logback.core.encoder.LayoutWrappingEncoder;
+import ch.qos.logback.core.spi.ContextAware;
+import ch.qos.logback.core.spi.LifeCycle;
 import io.pushrelay.core.config.AccessLog;
 import io.pushrelay.core.config.LogFormat;
 import io.pushrelay.core.config.LogLevel;
@@ -15,10 +17,10 @@ import io.pushrelay.core.config.LogSettings;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
-import java.nio.charset.StandardCharsets;
 import java.util.Objects;
 import java.util.function.Supplier;
 import org.slf4j.ILoggerFactory;
@@ -49,9 +51,12 @@ import org.slf4j.LoggerFactory;
  * operational log on stderr keep them apart for anyone reading the process's output
  * directly ({@code 2>/dev/null}, {@code | tee access.log}).
  *
- * <p>{@link #configure} is idempotent and may be called again on reload: the same settings
+ * <p>The first {@link #configure} resets the context (dropping the {@code logback.xml}
+ * appenders) and installs its own. It is idempotent and may be called again on reload: the same settings
  * change nothing; new ones replace only the outputs that differ, attaching the new appender
- * before detaching the old so no event is dropped. Both methods are thread-safe (one lock).
+ * before detaching and stopping the old, so no event is dropped (one logged at that instant
+ * may be written by both). An unchanged access log file is not reopened by
+ * {@link #configure}; call {@link #reopen()} for that. Both methods are thread-safe (one lock).
  * The state lives in the {@link LoggerContext}, so a Logback reset by anyone else (a test
  * restoring its configuration) is noticed and the next call configures from scratch.
  */
@@ -248,8 +253,7 @@ public final class LogSetup {
         return appender;
     }
 
-    private static <T extends ch.qos.logback.core.spi.LifeCycle & ch.qos.logback.core.spi.ContextAware> T started(
-            T component, LoggerContext context) {
+    private static <T extends LifeCycle & ContextAware> T started(T component, LoggerContext context) {
         component.setContext(context);
         component.start();
         return component;
