@@ -24,7 +24,7 @@ import org.slf4j.LoggerFactory;
 public final class Forwarder {
     private static final Logger LOG = LoggerFactory.getLogger(Forwarder.class);
 
-    private final Policy policy;
+    private volatile Policy policy;
     private final Upstream upstream;
     private final AccessLog accessLog;
     private final ExchangeListener listener;
@@ -47,6 +47,14 @@ public final class Forwarder {
 
     public Policy policy() {
         return policy;
+    }
+
+    /**
+     * Replaces the policy (routes and rules) for requests that arrive from now on; requests
+     * already forwarded keep their route. For reloads.
+     */
+    public void replacePolicy(Policy newPolicy) {
+        this.policy = Objects.requireNonNull(newPolicy, "policy");
     }
 
     /** The body limit for requests to {@code authority}, known before the body arrives. */
