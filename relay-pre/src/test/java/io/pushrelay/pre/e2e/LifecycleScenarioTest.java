@@ -51,6 +51,7 @@ class LifecycleScenarioTest {
         JsonNode client = s.get("client");
         assertEquals(0, client.get("failed").asInt(), s::toString);
         assertEquals(0, client.get("unanswered").asInt(), s::toString);
+        assertEquals(0, client.get("notSent").asInt(), s::toString);
         assertEquals(COUNT - bad, client.get("accepted").asInt(), s::toString);
         assertEquals(bad, client.get("rejected").get("400 BadDeviceToken").asInt(), s::toString);
         JsonNode digests = s.get("digests");

@@ -51,6 +51,7 @@ class PeersScenarioTest {
         JsonNode pushy = cert.get("pushy");
         assertEquals(0, pushy.get("failed").asInt(), s::toString);
         assertEquals(0, pushy.get("unanswered").asInt(), s::toString);
+        assertEquals(0, pushy.get("notSent").asInt(), s::toString);
         assertEquals(COUNT - bad, pushy.get("accepted").asInt(), s::toString);
         assertEquals(bad, pushy.get("rejected").get("400 BadDeviceToken").asInt(), s::toString);
         JsonNode mockAfterPushy = cert.get("mockAfterPushy");

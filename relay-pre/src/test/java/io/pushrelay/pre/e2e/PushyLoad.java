@@ -31,6 +31,8 @@ public final class PushyLoad {
         public int accepted;
         public int failed;
         public int unanswered;
+        /** Never sent: the window stayed full until the deadline. */
+        public int notSent;
         public int apnsIdMismatches;
         public int maxInFlight;
         public long elapsedMillis;
@@ -58,6 +60,7 @@ public final class PushyLoad {
             m.put("rejected", rejected);
             m.put("failed", failed);
             m.put("unanswered", unanswered);
+            m.put("notSent", notSent);
             m.put("apnsIdMismatches", apnsIdMismatches);
             m.put("maxInFlight", maxInFlight);
             m.put("elapsedMillis", elapsedMillis);
@@ -68,8 +71,8 @@ public final class PushyLoad {
     }
 
     /**
-     * Sends {@code plan} and waits for every answer (at most {@code deadlineSeconds} after the
-     * last send). {@code progress} is told how many were answered so far, on each answer.
+     * Sends {@code plan} and waits for every answer, for at most {@code deadlineSeconds} in all.
+     * {@code progress} is told how many were answered so far, on each answer.
      */
     public static Result run(ApnsClient client, List<SimpleApnsPushNotification> plan, int inFlight,
                              long deadlineSeconds, IntConsumer progress) throws InterruptedException {
@@ -84,8 +87,13 @@ public final class PushyLoad {
         List<String> failures = java.util.Collections.synchronizedList(new ArrayList<>());
         long start = System.nanoTime();
         int maxInFlight = 0;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(deadlineSeconds);
+        int sent = 0;
         for (SimpleApnsPushNotification n : plan) {
-            window.acquire();
+            if (!window.tryAcquire(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+                break; // answers stopped coming: what is in flight is counted unanswered
+            }
+            sent++;
             maxInFlight = Math.max(maxInFlight, inFlight - window.availablePermits());
             String id = n.getApnsId().toString().toLowerCase(java.util.Locale.ROOT);
             String digest = Notifications.digest(n);
@@ -117,12 +125,16 @@ public final class PushyLoad {
                 }
             });
         }
-        boolean all = done.await(deadlineSeconds, TimeUnit.SECONDS);
+        for (int i = sent; i < plan.size(); i++) {
+            done.countDown();
+        }
+        done.await(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
         result.elapsedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-        result.sent = plan.size();
+        result.sent = sent;
+        result.notSent = plan.size() - sent;
         result.accepted = accepted.get();
         result.failed = failed.get();
-        result.unanswered = all ? 0 : (int) done.getCount();
+        result.unanswered = (int) done.getCount();
         result.apnsIdMismatches = mismatches.get();
         result.maxInFlight = maxInFlight;
         rejected.forEach((k, v) -> result.rejected.put(k, v.get()));

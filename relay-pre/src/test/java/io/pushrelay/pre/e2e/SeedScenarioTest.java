@@ -48,6 +48,7 @@ class SeedScenarioTest {
         assertEquals(COUNT, client.get("sent").asInt(), s::toString);
         assertEquals(0, client.get("failed").asInt(), s::toString);
         assertEquals(0, client.get("unanswered").asInt(), s::toString);
+        assertEquals(0, client.get("notSent").asInt(), s::toString);
         assertEquals(good, client.get("accepted").asInt(), s::toString);
         assertEquals(1, client.get("rejected").size(), s::toString);
         assertEquals(bad, client.get("rejected").get("400 BadDeviceToken").asInt(), s::toString);
