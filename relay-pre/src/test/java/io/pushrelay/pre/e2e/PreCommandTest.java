@@ -85,6 +85,55 @@ class PreCommandTest {
     }
 
     @Test
+    void sighupShouldSayWhatNeedsARestartAndKeepServingWhenTheNewCertificateIsBroken() throws Exception {
+        Path tls = Files.createDirectories(dir.resolve("hup-tls"));
+        Files.copy(pki.relayCert(), tls.resolve("relay.pem"));
+        Files.copy(pki.relayKey(), tls.resolve("relay.key"));
+        try (H2TestServer upstream = H2TestServer.builder(pki.apnsCert(), pki.apnsKey()).start()) {
+            Path config = dir.resolve("hup.yaml");
+            String base = String.join("\n",
+                    "listen: 127.0.0.1:0",
+                    "tls:",
+                    "  cert: hup-tls/relay.pem",
+                    "  key: hup-tls/relay.key",
+                    "routes:",
+                    "  api.push.apple.com: 127.0.0.1:" + upstream.port(),
+                    "admin:",
+                    "  listen: 127.0.0.1:0",
+                    "log:",
+                    "  access-log: \"off\"",
+                    "upstream:",
+                    "  ca: " + pki.apnsCa(),
+                    "");
+            Files.writeString(config, base);
+            try (RelayProcess relay = RelayProcess.start(dir, "hup", List.of("--config", config.toString()))) {
+                Files.writeString(config, base + "  request-timeout: 3s\nlimits:\n  max-connections: 5\n");
+                relay.hangUp();
+                awaitStderr(relay, "certificates reloaded");
+                awaitStderr(relay, "reload: upstream, limits changed; restart relay-pre to apply");
+
+                Files.writeString(tls.resolve("relay.pem"), "-----BEGIN CERTIFICATE-----\nbroken\n-----END CERTIFICATE-----\n");
+                relay.hangUp();
+                awaitStderr(relay, "ERROR: reload: ");
+                assertTrue(relay.stderr().contains("(kept the running config)"), relay.stderr());
+                Senders.CurlAnswer a = Senders.curl(dir, pki.relayCa(), relay.port(), Notifications.token(1), "{}");
+                assertEquals(200, a.status(), a.output());
+                assertTrue(relay.isAlive());
+                assertEquals(0, relay.terminate(Duration.ofSeconds(20)), relay.stderr());
+                assertEquals(List.of(), relay.leaks());
+            }
+        }
+    }
+
+    static void awaitStderr(RelayProcess relay, String text) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (!relay.stderr().contains(text)) {
+            assertTrue(System.nanoTime() < deadline, "no '" + text + "' in:\n" + relay.stderr());
+            Thread.sleep(20);
+        }
+    }
+
+    @Test
     void configErrorsShouldExit2NamingFileLineAndKey() throws Exception {
         Path config = dir.resolve("bad.yaml");
         Files.writeString(config, String.join("\n",
