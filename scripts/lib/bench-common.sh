@@ -86,6 +86,11 @@ bench_cleanup() {
   exit "$rc"
 }
 
+# bench_logref FILE: FILE, and whether it outlives this run.
+bench_logref() {
+  if ((BENCH_KEEP)); then echo "$1"; else echo "$1; removed on exit, rerun with --keep to read it"; fi
+}
+
 # bench_alive PID: true while the process exists and is not a zombie.
 bench_alive() {
   local stat
@@ -170,7 +175,7 @@ bench_wait_port() {
   for ((i = 0; i < secs * 10; i++)); do
     if ! bench_group_alive "$pid"; then
       tail -20 "$log" >&2
-      bench_die "$name exited before listening on 127.0.0.1:$port (log above: $log)"
+      bench_die "$name exited before listening on 127.0.0.1:$port (log above: $(bench_logref "$log"))"
     fi
     if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
       return 0
@@ -178,7 +183,7 @@ bench_wait_port() {
     sleep 0.1
   done
   tail -20 "$log" >&2
-  bench_die "$name did not listen on 127.0.0.1:$port within ${secs}s (log above: $log)"
+  bench_die "$name did not listen on 127.0.0.1:$port within ${secs}s (log above: $(bench_logref "$log"))"
 }
 
 # bench_group_ticks PGID: prints utime+stime (clock ticks) summed over the group's processes.
@@ -230,7 +235,7 @@ bench_pki() {
       ! "$BENCH_LAUNCHER" certs server create --ca "$d/$side-ca" --out "$d/$side-tls" \
         --host "$BENCH_HOST" --ip 127.0.0.1 >>"$log" 2>&1; then
       tail -20 "$log" >&2
-      bench_die "making the $side PKI with scripts/push-relay certs failed (log above: $log)"
+      bench_die "making the $side PKI with scripts/push-relay certs failed (log above: $(bench_logref "$log"))"
     fi
   done
   DN_CA="$d/downstream-ca/ca.pem"
@@ -316,7 +321,7 @@ bench_check() {
     "${BENCH_HEADERS[@]}" "$@" 2>"$BENCH_DIR/curl-$name.err")" || code="${code:-000}"
   if [[ "$code" != 200 ]]; then
     cat "$BENCH_DIR/curl-$name.err" >&2
-    bench_die "a test request through $name answered $code, not 200 (see its log in $BENCH_DIR)"
+    bench_die "a test request through $name answered $code, not 200 (see $(bench_logref "$BENCH_DIR"))"
   fi
 }
 
@@ -370,7 +375,7 @@ bench_h2load() {
     fi
     if ((++i > limit)); then
       bench_stop "$pid"
-      bench_die "h2load against $name did not finish in time (output: $out)"
+      bench_die "h2load against $name did not finish in time (output: $(bench_logref "$out"))"
     fi
     sleep 0.05
   done
@@ -384,7 +389,7 @@ bench_h2load() {
   st="$(grep '^status codes:' "$out" || true)"
   if [[ -z "$fin" || -z "$req" ]]; then
     tail -20 "$out" >&2
-    bench_die "h2load against $name printed no summary (output above: $out)"
+    bench_die "h2load against $name printed no summary (output above: $(bench_logref "$out"))"
   fi
   R_RPS="$(awk '{ print int($4 + 0.5) }' <<<"$fin")"
   read -r R_TOTAL R_DONE R_OK R_FAILED R_ERRORED R_TIMEOUT < <(awk -F'[ ,]+' '{ print $2, $6, $8, $10, $12, $14 }' <<<"$req")
@@ -438,7 +443,10 @@ bench_check_only() {
   allowed=" $* "
   IFS=, read -r -a words <<<"$list"
   for w in "${words[@]}"; do
-    [[ "$allowed" == *" $w "* ]] || bench_die "--only: unknown '$w' (one of:$allowed)"
+    if [[ "$allowed" != *" $w "* ]]; then
+      printf 'ERROR: %s: --only: unknown '"'"'%s'"'"' (one of:%s)\n' "$BENCH_PROG" "$w" "$allowed" >&2
+      exit 2
+    fi
   done
 }
 
