@@ -311,6 +311,23 @@ public final class H1TestServer implements Closeable {
         return List.copyOf(clientCertificates);
     }
 
+    /**
+     * Resets every open connection at once (TCP RST, below TLS: no close_notify), and waits until
+     * they are closed: an upstream that crashed, as an idle client connection sees it.
+     */
+    public void resetAll() {
+        List<io.netty.channel.ChannelFuture> closed = new ArrayList<>();
+        for (Channel ch : channels) {
+            if (ch.isActive()) {
+                ch.config().setOption(ChannelOption.SO_LINGER, 0);
+                closed.add(ch.pipeline().firstContext().close());
+            }
+        }
+        for (io.netty.channel.ChannelFuture f : closed) {
+            f.awaitUninterruptibly(5, TimeUnit.SECONDS);
+        }
+    }
+
     @Override
     public void close() {
         try {
