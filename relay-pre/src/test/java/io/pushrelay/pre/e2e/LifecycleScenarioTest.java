@@ -21,7 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
  * every one the mock accepted must have been answered to the sender.
  */
 class LifecycleScenarioTest {
-    static final int COUNT = 4000;
+    static final int COUNT = 3000;
     static final int BAD_EVERY = 20;
     static final int DRAIN_SECONDS = 30;
 
