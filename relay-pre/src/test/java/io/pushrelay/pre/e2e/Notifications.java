@@ -72,8 +72,13 @@ public final class Notifications {
     }
 
     public static List<SimpleApnsPushNotification> plan(int count, int badEvery) {
+        return plan(0, count, badEvery);
+    }
+
+    /** Notifications {@code first} to {@code first + count - 1}. */
+    public static List<SimpleApnsPushNotification> plan(int first, int count, int badEvery) {
         List<SimpleApnsPushNotification> out = new ArrayList<>(count);
-        for (int i = 0; i < count; i++) {
+        for (int i = first; i < first + count; i++) {
             out.add(notification(i, badEvery));
         }
         return out;

@@ -55,6 +55,9 @@ import javax.net.ssl.SSLSocket;
  *   <li>{@code lifecycle}: relay-pre from a config file under Pushy load; mid-run the TLS
  *       certificate file is re-issued and SIGHUP sent, the served certificate checked; later
  *       SIGTERM, and the run must still complete.</li>
+ *   <li>{@code passthrough}: relay-pre with {@code --passthrough}: Pushy with token auth and
+ *       Pushy with certificate auth, each TLS session end to end with the mock through the tunnel;
+ *       a server name that is not a route is refused.</li>
  * </ul>
  */
 public final class ScenarioMain {
@@ -88,6 +91,7 @@ public final class ScenarioMain {
             case "seed" -> scenario.seed();
             case "peers" -> scenario.peers();
             case "lifecycle" -> scenario.lifecycle();
+            case "passthrough" -> scenario.passthrough();
             default -> throw new IllegalArgumentException("unknown mode " + mode);
         }
         scenario.summary.put("totalMillis", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
@@ -226,6 +230,71 @@ public final class ScenarioMain {
         m.put("exitCode", r.exitCode());
         m.put("lines", r.output().lines().filter(l -> !l.isBlank()).toList());
         return m;
+    }
+
+    // ---- passthrough -------------------------------------------------------------------------
+
+    /** TLS passthrough: the senders' own TLS (and client certificate) reaches the mock. */
+    private void passthrough() throws Exception {
+        int count = intOption("count");
+        int badEvery = intOption("bad-every");
+        int certificateCount = count / 10;
+        try (MockApns mock = MockApns.start(pki, Notifications.registered(count + certificateCount, badEvery), true,
+                pki.apnsClientCa());
+             Squid squid = Squid.builder().allowPorts(mock.port()).directory(work).start()) {
+            try (RelayProcess relay = RelayProcess.start(work, "relay-passthrough", "paranoid", List.of(
+                    "--passthrough", "--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0",
+                    "--proxy", squid.url(),
+                    "--route", E2ePki.APNS_HOST + "=" + E2ePki.APNS_HOST + ":" + mock.port(), "--drain-timeout", "10s"))) {
+                // The sender trusts "Apple" itself: relay-pre shows no certificate of its own.
+                ApnsClient token = new ApnsClientBuilder()
+                        .setApnsServer(E2ePki.APNS_HOST, relay.port())
+                        .setSigningKey(signingKey())
+                        .setTrustedServerCertificateChain(pki.apnsCa().toFile())
+                        .build();
+                try {
+                    PushyLoad.Result result = PushyLoad.run(token, Notifications.plan(count, badEvery), 100, 60, a -> { });
+                    summary.put("token", result.toMap());
+                    summary.put("digests", compare(result, mock));
+                } finally {
+                    token.close().get(10, TimeUnit.SECONDS);
+                }
+                summary.put("mockAfterToken", mockSummary(mock));
+                ApnsClient certificate = new ApnsClientBuilder()
+                        .setApnsServer(E2ePki.APNS_HOST, relay.port())
+                        .setClientCredentials(pki.apnsClientP12().toFile(), E2ePki.P12_PASSWORD)
+                        .setTrustedServerCertificateChain(pki.apnsCa().toFile())
+                        .build();
+                try {
+                    summary.put("certificate", PushyLoad.run(certificate,
+                            Notifications.plan(count, certificateCount, badEvery),
+                            50, 60, a -> { }).toMap());
+                } finally {
+                    certificate.close().get(10, TimeUnit.SECONDS);
+                }
+                summary.put("mockAfterCertificate", mockSummary(mock));
+                summary.put("notARoute", handshake(relay.port(), "push.example.com"));
+                summary.put("relay", stop(relay));
+                summary.put("relayLog", relay.stderr().lines().filter(l -> l.contains("passthrough")).limit(10).toList());
+            }
+            squid.stop();
+            summary.put("squidConnects", squidConnects(squid));
+        }
+    }
+
+    /** A JDK TLS handshake with {@code serverName} as SNI, trusting the mock's CA: "ok" or the failure. */
+    private String handshake(int port, String serverName) {
+        try (SSLSocket socket = (SSLSocket) TestTls.trusting(pki.apnsCa()).getSocketFactory()
+                .createSocket("127.0.0.1", port)) {
+            SSLParameters params = socket.getSSLParameters();
+            params.setServerNames(List.of(new SNIHostName(serverName)));
+            socket.setSSLParameters(params);
+            socket.setSoTimeout(10_000);
+            socket.startHandshake();
+            return "ok";
+        } catch (IOException e) {
+            return "failed: " + e;
+        }
     }
 
     // ---- lifecycle ---------------------------------------------------------------------------
