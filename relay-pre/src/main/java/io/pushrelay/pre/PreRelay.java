@@ -10,6 +10,7 @@ import io.netty.handler.codec.http2.Http2Headers;
 import io.pushrelay.core.admin.AdminServer;
 import io.pushrelay.core.admin.Readiness;
 import io.pushrelay.core.config.PreConfig;
+import io.pushrelay.core.config.TlsSettings;
 import io.pushrelay.core.config.UpstreamSettings;
 import io.pushrelay.core.connect.ClientIdentity;
 import io.pushrelay.core.connect.Connector;
@@ -41,6 +42,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -64,7 +66,7 @@ public final class PreRelay implements AutoCloseable {
 
     private final PreConfig config;
     /** The certificates served now: {@code config}'s, or those of the last reload. */
-    private volatile io.pushrelay.core.config.TlsSettings tls;
+    private volatile TlsSettings tls;
     private final EventLoopGroup boss;
     private final EventLoopGroup workers;
     private final RelayMetrics metrics;
@@ -232,7 +234,7 @@ public final class PreRelay implements AutoCloseable {
 
     private List<CertificateExpiry> certificateExpiries() {
         List<CertificateExpiry> out = new ArrayList<>();
-        io.pushrelay.core.config.TlsSettings served = tls;
+        TlsSettings served = tls;
         if (served != null) {
             out.addAll(CertificateExpiry.readFile(served.cert()));
         }
@@ -312,7 +314,7 @@ public final class PreRelay implements AutoCloseable {
     }
 
     private static void addIfChanged(List<String> out, String key, Object running, Object next) {
-        if (!java.util.Objects.equals(running, next)) {
+        if (!Objects.equals(running, next)) {
             out.add(key);
         }
     }

@@ -43,7 +43,11 @@ public final class RelayProcess implements AutoCloseable {
         this.adminPort = adminPort;
     }
 
-    /** The {@code java ... PreCommand ARGS} command line (no shell), for runs to completion. */
+    /**
+     * The {@code java ... PreCommand ARGS} command line (no shell), for runs to completion. C1
+     * only: a relay that lives for seconds spends less CPU compiling (it shares two cores with
+     * the senders and the upstream).
+     */
     public static List<String> command(String leakLevel, List<String> args) {
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Dio.netty.leakDetection.level=" + leakLevel, "-Dio.netty.leakDetection.targetRecords=8",
