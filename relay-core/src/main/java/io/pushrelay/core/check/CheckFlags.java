@@ -73,34 +73,36 @@ public final class CheckFlags {
      * {@code ✘ config} lines and returns 2; otherwise every step runs and the result is 0 or 1.
      *
      * @param source  how to name the config in the first line (its file, or {@code (flags only)})
-     * @param verbose keep the engine's INFO logs (upstream connections opened and closed) on stderr;
-     *                without it they are quieted to WARN, since the check lines already say it
+     * @param verbose keep the engine's INFO logs (transport chosen, upstream connections opened and
+     *                closed) on stderr; without it {@code io.pushrelay.core} logs at WARN, since the
+     *                check lines already say it
      */
     public int run(String source, ConfigSource config, boolean verbose, PrintWriter out, PrintWriter err) {
-        if (!verbose) {
-            quietEngineLogs();
+        ch.qos.logback.classic.Logger engine = LoggerFactory.getLogger("io.pushrelay.core")
+                instanceof ch.qos.logback.classic.Logger l ? l : null;
+        ch.qos.logback.classic.Level before = engine == null ? null : engine.getLevel();
+        if (engine != null && !verbose) {
+            engine.setLevel(ch.qos.logback.classic.Level.WARN);
         }
-        CheckOptions options;
         try {
-            options = options(source);
-        } catch (IllegalArgumentException e) {
-            err.println("ERROR: check: " + e.getMessage());
-            err.flush();
-            return CheckReport.CONFIG_ERROR;
-        }
-        RoleConfig loaded;
-        try {
-            loaded = config.load();
-        } catch (ConfigException e) {
-            return RoleCheck.configFailed(e, out);
-        }
-        return RoleCheck.run(loaded, options, out).exitCode();
-    }
-
-    private static void quietEngineLogs() {
-        for (String name : List.of("io.pushrelay.core.upstream", "io.pushrelay.core.connect")) {
-            if (LoggerFactory.getLogger(name) instanceof ch.qos.logback.classic.Logger logger) {
-                logger.setLevel(ch.qos.logback.classic.Level.WARN);
+            CheckOptions options;
+            try {
+                options = options(source);
+            } catch (IllegalArgumentException e) {
+                err.println("ERROR: check: " + e.getMessage());
+                err.flush();
+                return CheckReport.CONFIG_ERROR;
+            }
+            RoleConfig loaded;
+            try {
+                loaded = config.load();
+            } catch (ConfigException e) {
+                return RoleCheck.configFailed(e, out);
+            }
+            return RoleCheck.run(loaded, options, out).exitCode();
+        } finally {
+            if (engine != null) {
+                engine.setLevel(before);
             }
         }
     }

@@ -309,6 +309,11 @@ final class NetworkStep {
                             + ": resolves to this relay's own listener (the /etc/hosts redirection is on this host)",
                             "route " + name + " to the real address (routes: " + name + ": ADDRESS:443, or --route "
                                     + name + "=ADDRESS:443) or send it through the proxy (proxy.url, --proxy)");
+                } else if (message.contains("cannot resolve")) {
+                    report.fail(RoleCheck.UPSTREAM, "upstream " + name + " => " + target(route) + " unreachable: "
+                            + detail(message), "give this host a DNS resolver that knows " + route.host()
+                            + ", or route " + name + " to an address (routes: " + name + ": ADDRESS:" + route.port()
+                            + "), or send it through the proxy (proxy.url, --proxy), which resolves it itself");
                 } else {
                     report.fail(RoleCheck.UPSTREAM, "upstream " + name + " => " + target(route) + " unreachable: "
                             + detail(message), "open the way from this host to " + target(route) + appleRange(route)

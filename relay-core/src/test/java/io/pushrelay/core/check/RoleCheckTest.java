@@ -17,6 +17,7 @@ import io.pushrelay.core.admin.AdminServer;
 import io.pushrelay.core.admin.Readiness;
 import io.pushrelay.core.config.ConfigException;
 import io.pushrelay.core.config.ConfigLoader;
+import io.pushrelay.core.config.PostConfig;
 import io.pushrelay.core.config.PreConfig;
 import io.pushrelay.core.connect.HostResolver;
 import io.pushrelay.core.observe.metrics.RelayMetrics;
@@ -371,6 +372,47 @@ class RoleCheckTest {
                 "✘ send-test api.push.apple.com: 403 InvalidProviderToken, apns-id ");
         assertTrue(line.contains("— fix: check --key-id, --team-id and the key file"), line);
         assertFalse(line.contains(jwt), line);
+    }
+
+    @Test
+    void postConfigShouldRunTheSameStepsWithoutResolveAndTrust() throws Exception {
+        Path file = f.healthy().write();
+        PostConfig post = ConfigLoader.load(file, PostConfig.class);
+        StringWriter out = new StringWriter();
+        CheckReport report = RoleCheck.run(post, f.options(file).withResolver(host -> {
+            throw new UnknownHostException(host);
+        }), new PrintWriter(out, true));
+        assertEquals(0, report.exitCode(), out.toString());
+        assertTrue(out.toString().startsWith("✔ config " + file + " valid (relay-post, 2 routes, proxy http://127.0.0.1:"),
+                out.toString());
+        assertEquals(2, report.lines().stream().filter(l -> l.step().equals(RoleCheck.CERTIFICATE)).count(),
+                "relay-post's certificate covers its own name, not the routes': match and expiry only\n" + out);
+        assertTrue(report.lines().stream().noneMatch(l -> l.step().equals(RoleCheck.RESOLVE) || l.step().equals(RoleCheck.TRUST)),
+                out.toString());
+        assertTrue(out.toString().contains("✔ ALPN api.sandbox.push.apple.com: h2"), out.toString());
+
+        StringWriter named = new StringWriter();
+        CheckReport withNames = RoleCheck.run(post, f.options(file).withCertificateNames(List.of("relay-post.example.net")),
+                new PrintWriter(named, true));
+        assertEquals(1, withNames.failures().size(), named.toString());
+        assertTrue(withNames.failures().get(0).render().startsWith("✘ certificate " + f.relayCert.chain()
+                + ": does not cover relay-post.example.net"), named.toString());
+    }
+
+    @Test
+    void passthroughShouldNeedNoCertificateNorTrust() throws Exception {
+        Path file = dir.resolve("passthrough.yaml");
+        Files.writeString(file, "listen: 127.0.0.1:0\npassthrough: true\nproxy:\n  url: http://127.0.0.1:" + f.proxyPort
+                + "\nupstream:\n  ca: " + f.upstream.caPem() + "\nroutes:\n  api.push.apple.com: api.push.apple.com:"
+                + f.apnsPort + "\nadmin:\n  listen: 127.0.0.1:0\n");
+        PreConfig pre = ConfigLoader.load(file, PreConfig.class);
+        StringWriter out = new StringWriter();
+        CheckReport report = RoleCheck.run(pre, f.options(file), new PrintWriter(out, true));
+        assertEquals(0, report.exitCode(), out.toString());
+        assertTrue(out.toString().contains("\n- certificate: none needed (passthrough: the push service sees APNS's own"
+                + " certificate)\n"), out.toString());
+        assertTrue(out.toString().contains("\n- trust: not needed (passthrough"), out.toString());
+        assertTrue(out.toString().contains("\n✔ upstream TLS api.push.apple.com verified"), out.toString());
     }
 
     /** A leaf for the APNS names that expired yesterday, signed by {@code ca}; BouncyCastle directly, since the CA API issues only valid ones. */
