@@ -54,7 +54,7 @@ public final class CompletionCommand implements Callable<Integer> {
         m.put("pre", "io.pushrelay.pre.PreCommand");
         m.put("post", "io.pushrelay.post.PostCommand");
         m.put("sim", "io.pushrelay.core.sim.SimCommand");
-        m.put("demo", "io.pushrelay.post.demo.DemoCommand");
+        m.put("demo", "io.pushrelay.core.demo.DemoCommand");
         return java.util.Collections.unmodifiableMap(m);
     }
 
