@@ -30,7 +30,8 @@ import picocli.CommandLine.Spec;
                 + "cover the routes, days to expiry; listen and admin addresses bindable (bound and released at once; "
                 + "held by the running relay passes); each route name resolves to this relay (the /etc/hosts "
                 + "redirection); the relay's CA is in the system trust store; proxy reachable; per route: CONNECT "
-                + "allowed (or upstream reachable), upstream TLS verifies, ALPN gives h2. With --send-test, one real "
+                + "allowed (or upstream reachable), upstream TLS verifies, ALPN gives h2 (chained with --via: the same for "
+                + "the connection to relay-post, ALPN http/1.1). With --send-test, one real "
                 + "notification goes straight through the configured upstream path (no running relay needed) and its "
                 + "status, apns-id and reason are printed.",
             "Every line reads '✔ what', '✘ what — fix: how', or '- what: skipped (why)'."},

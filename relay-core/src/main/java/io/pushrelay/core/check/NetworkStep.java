@@ -12,14 +12,17 @@ import io.pushrelay.core.config.PreConfig;
 import io.pushrelay.core.config.ProxySettings;
 import io.pushrelay.core.config.RoleConfig;
 import io.pushrelay.core.config.UpstreamSettings;
+import io.pushrelay.core.config.ViaSettings;
 import io.pushrelay.core.connect.ClientIdentity;
 import io.pushrelay.core.connect.Connector;
 import io.pushrelay.core.connect.ConnectorConfig;
 import io.pushrelay.core.connect.ConnectorException;
 import io.pushrelay.core.connect.ProxyConfig;
 import io.pushrelay.core.connect.UpstreamPipeline;
+import io.pushrelay.core.connect.UpstreamProtocol;
 import io.pushrelay.core.policy.Route;
 import io.pushrelay.core.policy.RouteKind;
+import io.pushrelay.core.upstream.ViaEndpoint;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -103,7 +106,7 @@ final class NetworkStep {
             return new Outcome(true, Set.of());
         }
         if (config instanceof PreConfig pre && pre.via() != null) {
-            return via(pre, proxy.isPresent(), config.upstream().connectTimeout(), report);
+            return via(pre, connectorConfig, group, report);
         }
         Connector connector;
         try {
@@ -204,28 +207,51 @@ final class NetworkStep {
         return false;
     }
 
-    /** Chained to relay-post: its address is reachable; relay-post's own check covers the rest. */
-    private static Outcome via(PreConfig pre, boolean throughProxy, Duration timeout, CheckReport report) {
-        EndpointUrl url = pre.via().url();
-        String label = "upstream relay-post " + url;
-        if (throughProxy) {
-            report.skip(RoleCheck.UPSTREAM, label + ": not checked through the proxy (run push-relay post check on relay-post's host)");
+    /**
+     * Chained to relay-post: the relay's connection to it, as the HTTP/1.1 upstream opens it
+     * (through the proxy when one is set): TLS verified against {@code via.ca}, with the
+     * {@code via} client certificate, ALPN {@code http/1.1} (or none); for {@code http://}, a raw
+     * tunnel. relay-post's own check covers what lies beyond it.
+     */
+    private static Outcome via(PreConfig pre, ConnectorConfig base, EventLoopGroup group, CheckReport report) {
+        ViaSettings via = pre.via();
+        EndpointUrl url = via.url();
+        ViaEndpoint endpoint = new ViaEndpoint(url.tls(), url.address().host(), url.address().port());
+        ConnectorConfig cc = base.withProtocol(UpstreamProtocol.HTTP_1_1).withUpstreamCa(via.ca()).withClientCert(null);
+        if (via.clientCert() != null) {
+            try {
+                cc = cc.withClientCert(ClientIdentity.fromPem(via.clientCert(), via.clientKey()));
+            } catch (IllegalArgumentException e) {
+                report.fail(RoleCheck.TLS, "via.client-cert: " + e.getMessage(),
+                        "give via.client-cert a PEM chain issued to relay-pre and via.client-key its key"
+                                + " (push-relay certs client create --ca CA_DIR --out DIR --name relay-pre)");
+                return new Outcome(true, Set.of());
+            }
+        }
+        Connector connector;
+        try {
+            connector = new Connector(cc);
+        } catch (IllegalArgumentException e) {
+            report.fail(RoleCheck.TLS, "via TLS setup: " + e.getMessage(),
+                    "give via.ca a readable PEM CA file (--via-ca), or leave it out for the system trust alone");
             return new Outcome(true, Set.of());
         }
-        InetSocketAddress target = url.address().toSocketAddress();
-        if (target.isUnresolved()) {
-            report.fail(RoleCheck.UPSTREAM, label + ": cannot resolve " + url.address().host(),
-                    "correct via.url (--via), or make its host resolve here");
+        try {
+            Target target = Target.via(endpoint);
+            Probe probe = new Probe();
+            Future<Channel> attempt = url.tls() ? connector.connect(group.next(), endpoint.route(), probe)
+                    : connector.tunnel(group.next(), endpoint.route());
+            await(attempt, pre);
+            if (attempt.isSuccess()) {
+                attempt.getNow().close().awaitUninterruptibly(2, TimeUnit.SECONDS);
+                succeeded(target, connector.config().proxy(), probe, url.tls(), report);
+            } else {
+                failure(target, connector.config().proxy(), pre, attempt.cause(), report);
+            }
             return new Outcome(true, Set.of());
+        } finally {
+            connector.close();
         }
-        try (Socket socket = new Socket()) {
-            socket.connect(target, (int) timeout.toMillis());
-            report.pass(RoleCheck.UPSTREAM, label + " reachable (run push-relay post check on relay-post's host for the rest)");
-        } catch (IOException e) {
-            report.fail(RoleCheck.UPSTREAM, label + " unreachable: " + e.getMessage(),
-                    "start relay-post there, or correct via.url (--via); a firewall between them must let " + url.address() + " through");
-        }
-        return new Outcome(true, Set.of());
     }
 
     private static Outcome routes(RoleConfig config, Connector connector, EventLoopGroup group, CheckReport report) {
@@ -236,49 +262,79 @@ final class NetworkStep {
             probes.put(route, probe);
             attempts.put(route, connector.connect(group.next(), route, probe));
         }
-        UpstreamSettings up = config.upstream();
-        long waitMillis = up.connectTimeout().toMillis() * 2 + ConnectorConfig.DEFAULT_HANDSHAKE_TIMEOUT.toMillis() + 5_000;
         Set<String> usable = new LinkedHashSet<>();
         Optional<ProxyConfig> proxy = connector.config().proxy();
         for (Map.Entry<Route, Future<Channel>> e : attempts.entrySet()) {
             Route route = e.getKey();
             Future<Channel> attempt = e.getValue();
-            if (!attempt.awaitUninterruptibly(waitMillis, TimeUnit.MILLISECONDS)) {
-                attempt.cancel(false);
-            }
+            await(attempt, config);
+            Target target = Target.of(route);
             if (attempt.isSuccess()) {
-                Channel channel = attempt.getNow();
-                X509Certificate peer = probes.get(route).peer;
-                channel.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
-                reachLine(route, proxy, report);
-                report.pass(RoleCheck.TLS, "upstream TLS " + route.authority() + " verified" + describe(peer));
-                report.pass(RoleCheck.ALPN, "ALPN " + route.authority() + ": h2");
+                attempt.getNow().close().awaitUninterruptibly(2, TimeUnit.SECONDS);
+                succeeded(target, proxy, probes.get(route), true, report);
                 usable.add(route.authority());
             } else {
-                failure(route, proxy, config, attempt.cause(), report);
+                failure(target, proxy, config, attempt.cause(), report);
             }
         }
         return new Outcome(true, usable);
     }
 
-    private static void reachLine(Route route, Optional<ProxyConfig> proxy, CheckReport report) {
-        if (proxy.isPresent()) {
-            report.pass(RoleCheck.CONNECT, "CONNECT " + target(route) + " via " + proxy.get().address() + " allowed");
-        } else {
-            report.pass(RoleCheck.UPSTREAM, "upstream " + route.authority() + " => " + target(route) + " reachable");
+    /** Waits for the connector, which bounds every phase with its own timeouts; cancels past a generous bound. */
+    private static void await(Future<Channel> attempt, RoleConfig config) {
+        long waitMillis = config.upstream().connectTimeout().toMillis() * 2
+                + ConnectorConfig.DEFAULT_HANDSHAKE_TIMEOUT.toMillis() + 5_000;
+        if (!attempt.awaitUninterruptibly(waitMillis, TimeUnit.MILLISECONDS)) {
+            attempt.cancel(false);
         }
     }
 
-    private static void failure(Route route, Optional<ProxyConfig> proxy, RoleConfig config, Throwable cause,
+    /**
+     * What a connection is checked against: a route (ALPN h2, the route's name), or relay-post
+     * for the chain (ALPN http/1.1 or none, named by its URL).
+     */
+    private record Target(Route route, String name, boolean via) {
+        static Target of(Route route) {
+            return new Target(route, route.authority(), false);
+        }
+
+        static Target via(ViaEndpoint endpoint) {
+            return new Target(endpoint.route(), "relay-post " + endpoint, true);
+        }
+    }
+
+    private static void succeeded(Target t, Optional<ProxyConfig> proxy, Probe probe, boolean tls, CheckReport report) {
+        reachLine(t, proxy, report);
+        if (!tls) {
+            report.skip(RoleCheck.TLS, "upstream TLS " + t.name() + ": none (http://, plain text)");
+            return;
+        }
+        report.pass(RoleCheck.TLS, "upstream TLS " + t.name() + " verified" + describe(probe.peer));
+        String selected = probe.protocol;
+        report.pass(RoleCheck.ALPN, "ALPN " + t.name() + ": " + (selected == null ? "none (HTTP/1.1)" : selected));
+    }
+
+    private static void reachLine(Target t, Optional<ProxyConfig> proxy, CheckReport report) {
+        if (proxy.isPresent()) {
+            report.pass(RoleCheck.CONNECT, "CONNECT " + target(t.route()) + " via " + proxy.get().address() + " allowed");
+        } else if (t.via()) {
+            report.pass(RoleCheck.UPSTREAM, "upstream " + t.name() + " reachable");
+        } else {
+            report.pass(RoleCheck.UPSTREAM, "upstream " + t.name() + " => " + target(t.route()) + " reachable");
+        }
+    }
+
+    private static void failure(Target t, Optional<ProxyConfig> proxy, RoleConfig config, Throwable cause,
                                 CheckReport report) {
-        String name = route.authority();
+        Route route = t.route();
+        String name = t.name();
         String skipTls = "upstream TLS " + name + ": skipped";
         String skipAlpn = "ALPN " + name + ": skipped";
         if (!(cause instanceof ConnectorException ce)) {
             String what = cause == null ? "no answer in time" : String.valueOf(cause.getMessage());
             report.fail(proxy.isPresent() ? RoleCheck.CONNECT : RoleCheck.UPSTREAM,
                     (proxy.isPresent() ? "CONNECT " + target(route) + " via " + proxy.get().address() : "upstream " + name
-                            + " => " + target(route)) + ": " + what,
+                            + (t.via() ? "" : " => " + target(route))) + ": " + what,
                     "raise upstream.connect-timeout, or check the path to " + target(route));
             report.skip(RoleCheck.TLS, skipTls + " (not connected)");
             report.skip(RoleCheck.ALPN, skipAlpn + " (not connected)");
@@ -303,36 +359,41 @@ final class NetworkStep {
                 if (proxy.isPresent()) {
                     report.fail(RoleCheck.UPSTREAM, "upstream " + target(route) + ": the proxy cannot reach it (status "
                             + status(message) + ")", "the proxy " + proxy.get().address() + " must reach " + target(route)
-                            + ": check its DNS and outbound firewall" + appleRange(route));
-                } else if (message.contains("own listener")) {
+                            + ": check its DNS and outbound firewall" + appleRange(t));
+                } else if (message.contains("own listener") && !t.via()) {
                     report.fail(RoleCheck.UPSTREAM, "upstream " + name + " => " + target(route)
                             + ": resolves to this relay's own listener (the /etc/hosts redirection is on this host)",
                             "route " + name + " to the real address (routes: " + name + ": ADDRESS:443, or --route "
                                     + name + "=ADDRESS:443) or send it through the proxy (proxy.url, --proxy)");
                 } else if (message.contains("cannot resolve")) {
-                    report.fail(RoleCheck.UPSTREAM, "upstream " + name + " => " + target(route) + " unreachable: "
+                    report.fail(RoleCheck.UPSTREAM, "upstream " + name + arrow(t) + " unreachable: "
                             + detail(message), "give this host a DNS resolver that knows " + route.host()
-                            + ", or route " + name + " to an address (routes: " + name + ": ADDRESS:" + route.port()
-                            + "), or send it through the proxy (proxy.url, --proxy), which resolves it itself");
+                            + (t.via() ? ", or give via.url an address" : ", or route " + name + " to an address (routes: "
+                                    + name + ": ADDRESS:" + route.port() + ")")
+                            + ", or send it through the proxy (proxy.url, --proxy), which resolves it itself");
                 } else {
-                    report.fail(RoleCheck.UPSTREAM, "upstream " + name + " => " + target(route) + " unreachable: "
-                            + detail(message), "open the way from this host to " + target(route) + appleRange(route)
+                    report.fail(RoleCheck.UPSTREAM, "upstream " + name + arrow(t) + " unreachable: "
+                            + detail(message), (t.via() ? "start relay-post there, or correct via.url (--via); " : "")
+                            + "open the way from this host to " + target(route) + appleRange(t)
                             + ", or send it through the proxy (proxy.url, --proxy)");
                 }
                 report.skip(RoleCheck.TLS, skipTls + " (not connected)");
                 report.skip(RoleCheck.ALPN, skipAlpn + " (not connected)");
             }
             case UPSTREAM_TLS_FAILED -> {
-                reachLine(route, proxy, report);
+                reachLine(t, proxy, report);
                 if (message.contains("ALPN")) {
                     report.pass(RoleCheck.TLS, "upstream TLS " + name + " verified");
-                    report.fail(RoleCheck.ALPN, "ALPN " + name + ": " + detail(message),
-                            "APNS speaks only HTTP/2: make " + target(route) + " the real " + name
+                    report.fail(RoleCheck.ALPN, "ALPN " + name + ": " + detail(message), t.via()
+                            ? "via.url must be relay-post's HTTP/1.1 listener (push-relay post), not an HTTP/2-only server"
+                            : "APNS speaks only HTTP/2: make " + target(route) + " the real " + name
                                     + (proxy.isPresent() ? ", and exempt it from TLS inspection on the proxy" : "")
                                     + " (something in between answers without h2)");
                 } else {
-                    report.fail(RoleCheck.TLS, "upstream TLS " + name + ": " + detail(message),
-                            "if the proxy inspects TLS, give its CA as upstream.ca (--upstream-ca FILE); else make sure "
+                    report.fail(RoleCheck.TLS, "upstream TLS " + name + ": " + detail(message), t.via()
+                            ? "give via.ca (--via-ca FILE) the CA of relay-post's certificate, or of the TLS-inspecting"
+                                    + " proxy in between; the certificate must name " + route.host()
+                            : "if the proxy inspects TLS, give its CA as upstream.ca (--upstream-ca FILE); else make sure "
                                     + target(route) + " is really " + name + " and this host's trust store is current"
                                     + " (apt-get install --reinstall ca-certificates)");
                     report.skip(RoleCheck.ALPN, skipAlpn + " (TLS failed)");
@@ -400,8 +461,13 @@ final class NetworkStep {
         return dot > 0 && name.indexOf('.', dot + 1) > 0 ? name.substring(dot + 1) : name;
     }
 
-    private static String appleRange(Route route) {
-        return route.kind() == RouteKind.APNS ? " (Apple's APNS servers are in 17.0.0.0/8, port " + route.port() + ")" : "";
+    private static String appleRange(Target t) {
+        return !t.via() && t.route().kind() == RouteKind.APNS
+                ? " (Apple's APNS servers are in 17.0.0.0/8, port " + t.route().port() + ")" : "";
+    }
+
+    private static String arrow(Target t) {
+        return t.via() ? "" : " => " + target(t.route());
     }
 
     static String target(Route route) {
@@ -424,10 +490,12 @@ final class NetworkStep {
      */
     static final class Probe extends ChannelInboundHandlerAdapter {
         volatile X509Certificate peer;
+        volatile String protocol;
 
         @Override
         public void handlerAdded(ChannelHandlerContext ctx) {
             if (ctx.pipeline().get(UpstreamPipeline.UPSTREAM_TLS) instanceof SslHandler tls) {
+                protocol = tls.applicationProtocol();
                 try {
                     Certificate[] chain = tls.engine().getSession().getPeerCertificates();
                     if (chain.length > 0 && chain[0] instanceof X509Certificate x) {

@@ -9,6 +9,7 @@ import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.pushrelay.certs.CertsException;
 import io.pushrelay.certs.Pem;
+import io.pushrelay.core.config.PreConfig;
 import io.pushrelay.core.config.RoleConfig;
 import io.pushrelay.core.connect.Connector;
 import io.pushrelay.core.connect.ConnectorConfig;
@@ -69,6 +70,11 @@ final class SendTestStep {
 
     static void run(RoleConfig config, SendTest test, NetworkStep.Outcome network, boolean networkSkipped,
                     EventLoopGroup group, CheckReport report) {
+        if (config instanceof PreConfig pre && pre.via() != null) {
+            report.skip(RoleCheck.SEND_TEST, "send-test: not from a chained relay-pre (via " + pre.via().url()
+                    + "): relay-post sends to APNS; run the test there (push-relay post check --send-test)");
+            return;
+        }
         List<Route> routes = NetworkStep.orderedRoutes(config);
         Optional<Route> chosen = test.authority() == null
                 ? routes.stream().filter(r -> r.kind() == RouteKind.APNS).findFirst()

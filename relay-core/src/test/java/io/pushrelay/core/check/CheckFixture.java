@@ -128,6 +128,8 @@ public final class CheckFixture implements AutoCloseable {
         public Path proxyPasswordFile;
         public Path upstreamCa;
         public Map<String, String> routes = new LinkedHashMap<>();
+        public String via;
+        public Path viaCa;
 
         public String yaml() {
             List<String> lines = new ArrayList<>();
@@ -149,6 +151,13 @@ public final class CheckFixture implements AutoCloseable {
             }
             lines.add("routes:");
             routes.forEach((name, target) -> lines.add("  " + name + ": " + target));
+            if (via != null) {
+                lines.add("via:");
+                lines.add("  url: " + via);
+                if (viaCa != null) {
+                    lines.add("  ca: " + viaCa);
+                }
+            }
             lines.add("admin:");
             lines.add("  listen: " + admin);
             return String.join("\n", lines) + "\n";

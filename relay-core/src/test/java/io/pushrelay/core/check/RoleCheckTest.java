@@ -24,6 +24,7 @@ import io.pushrelay.core.observe.metrics.RelayMetrics;
 import io.pushrelay.core.sim.ConnectProxyConfig;
 import io.pushrelay.core.sim.ConnectProxySimulator;
 import io.pushrelay.core.sim.TunnelRecord;
+import io.pushrelay.core.testing.H1TestServer;
 import io.pushrelay.core.testing.H2TestServer;
 import io.pushrelay.core.testing.TestPki;
 import java.io.PrintWriter;
@@ -413,6 +414,38 @@ class RoleCheckTest {
                 + " certificate)\n"), out.toString());
         assertTrue(out.toString().contains("\n- trust: not needed (passthrough"), out.toString());
         assertTrue(out.toString().contains("\n✔ upstream TLS api.push.apple.com verified"), out.toString());
+    }
+
+    @Test
+    void chainedRelayPreShouldCheckItsConnectionToRelayPost() {
+        try (H1TestServer post = H1TestServer.builder().tls(f.relayCert.chain(), f.relayCert.key()).alpn("http/1.1").start();
+             ConnectProxySimulator proxy = new ConnectProxySimulator()) {
+            String url = "https://127.0.0.1:" + post.port();
+            CheckFixture.Setup s = f.healthy();
+            s.proxy = null;
+            s.via = url;
+            s.viaCa = f.relay.caPem();
+            CheckFixture.Result direct = s.check(o -> o.withSendTest(new SendTest(GOOD_TOKEN, TOPIC, null, null, null, null,
+                    f.signingKey, KEY_ID, TEAM)));
+            assertEquals(0, direct.report().exitCode(), direct.output());
+            direct.line("✔ upstream relay-post " + url + " reachable");
+            direct.line("✔ upstream TLS relay-post " + url + " verified (CN=api.push.apple.com,O=push-relay, issuer CN=relay CA");
+            direct.line("✔ ALPN relay-post " + url + ": http/1.1");
+            direct.line("- send-test: not from a chained relay-pre (via " + url + ")");
+            assertTrue(direct.lines(RoleCheck.CONNECT).isEmpty() && direct.lines(RoleCheck.TLS).size() == 1, direct.output());
+
+            int proxyPort = proxy.start(ConnectProxyConfig.builder().allowPort(post.port()).ioThreads(1).build()).getPort();
+            s.proxy = "http://127.0.0.1:" + proxyPort;
+            CheckFixture.Result proxied = s.check();
+            assertEquals(0, proxied.report().exitCode(), proxied.output());
+            proxied.line("✔ CONNECT 127.0.0.1:" + post.port() + " via 127.0.0.1:" + proxyPort + " allowed");
+
+            s.viaCa = f.upstream.caPem();
+            proxied = s.check();
+            String line = proxied.onlyFailure("✘ upstream TLS relay-post " + url + ": ");
+            assertTrue(line.contains(" — fix: give via.ca (--via-ca FILE) the CA of relay-post's certificate, or of the"
+                    + " TLS-inspecting proxy in between; the certificate must name 127.0.0.1"), line);
+        }
     }
 
     /** A leaf for the APNS names that expired yesterday, signed by {@code ca}; BouncyCastle directly, since the CA API issues only valid ones. */

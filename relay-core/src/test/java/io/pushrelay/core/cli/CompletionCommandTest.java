@@ -14,7 +14,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code push-relay completion}: the script loads in a real bash and completes the commands this
- * module's class path holds (certs, sim, completion; relay-pre's test checks {@code pre check}).
+ * module's class path holds (certs, sim, demo, completion; relay-pre's test checks {@code pre check}).
  */
 class CompletionCommandTest {
     @TempDir
@@ -24,7 +24,7 @@ class CompletionCommandTest {
     void bashScriptShouldRegisterAndCompleteCommandsAndOptions() throws IOException {
         assertEquals("complete -o default -F _complete_push-relay push-relay", CompletionScripts.registration(dir));
         List<String> top = CompletionScripts.complete(dir, "push-relay", "");
-        assertTrue(top.containsAll(List.of("certs", "sim", "completion")), top.toString());
+        assertTrue(top.containsAll(List.of("certs", "sim", "demo", "completion")), top.toString());
         assertFalse(top.contains("pre"), "relay-pre is not on relay-core's class path: " + top);
         assertTrue(CompletionScripts.complete(dir, "push-relay", "certs", "server", "").contains("create"));
         assertEquals(List.of("bash", "zsh"), CompletionScripts.complete(dir, "push-relay", "completion", ""));
