@@ -4,7 +4,9 @@ import java.io.PrintWriter;
 import java.io.Writer;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.InvocationTargetException;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -85,33 +87,57 @@ public final class CompletionCommand implements Callable<Integer> {
 
     /** The completion script for {@code shell}. */
     public static String script(Shell shell) {
-        String bash = AutoComplete.bash("push-relay", topLevel());
+        List<String> leftOut = new ArrayList<>();
+        String bash = AutoComplete.bash("push-relay", topLevel(leftOut));
+        StringBuilder notes = new StringBuilder();
+        for (String note : leftOut) {
+            notes.append("# left out: ").append(note.replaceAll("[\\r\\n]+", " ")).append('\n');
+        }
         if (shell == Shell.bash) {
-            return bash;
+            return bash.replaceFirst("^(#!/usr/bin/env bash\n)", "$1" + java.util.regex.Matcher.quoteReplacement(notes.toString()));
         }
         // Picocli's script already sets zsh up when $ZSH_VERSION is set: compinit only when
         // compdef is missing (so that existing completions survive), then bashcompinit.
         return "# push-relay completion for zsh: the bash script below, run through zsh's bashcompinit.\n"
                 + "# Use: source <(push-relay completion zsh)   (e.g. in ~/.zshrc)\n"
+                + notes
                 + bash.replaceFirst("^#!/usr/bin/env bash\n", "");
+    }
+
+    /** {@link #topLevel(List)}, ignoring what was left out. */
+    public static CommandLine topLevel() {
+        return topLevel(new ArrayList<>());
     }
 
     /**
      * {@code push-relay} with every command found on the class path, plus {@code completion}
-     * itself. The commands are instantiated (not run) only to read their models.
+     * itself. The commands are instantiated (not run) only to read their models. A command whose
+     * class is missing is left out silently (its module is not installed); one whose model cannot
+     * be built is left out with a note in {@code leftOut}, so that the others still complete.
      */
-    public static CommandLine topLevel() {
+    public static CommandLine topLevel(List<String> leftOut) {
+        return topLevel(COMMANDS, leftOut);
+    }
+
+    static CommandLine topLevel(Map<String, String> commands, List<String> leftOut) {
         CommandSpec top = CommandSpec.create().name("push-relay").mixinStandardHelpOptions(true);
         top.usageMessage().description("The push-relay front door: certs, pre, post, sim, demo, completion.");
         CommandLine.IFactory factory = new QuietFactory();
-        for (Map.Entry<String, String> command : COMMANDS.entrySet()) {
+        for (Map.Entry<String, String> command : commands.entrySet()) {
             Class<?> type;
             try {
                 type = Class.forName(command.getValue());
             } catch (ClassNotFoundException | LinkageError e) {
                 continue;
             }
-            top.addSubcommand(command.getKey(), new CommandLine(type, factory));
+            try {
+                CommandLine sub = new CommandLine(type, factory);
+                // Picocli instantiates lazily: make it fail here, not when the whole tree is built.
+                sub.getCommand();
+                top.addSubcommand(command.getKey(), sub);
+            } catch (RuntimeException e) {
+                leftOut.add(command.getKey() + " (" + command.getValue() + "): " + e.getMessage());
+            }
         }
         top.addSubcommand("completion", new CommandLine(CompletionCommand.class, factory));
         return new CommandLine(top, factory);

@@ -41,6 +41,34 @@ class CompletionCommandTest {
     }
 
     @Test
+    void aCommandWhoseModelCannotBeBuiltShouldBeLeftOutWithANote() {
+        List<String> leftOut = new java.util.ArrayList<>();
+        java.util.Map<String, String> commands = new java.util.LinkedHashMap<>();
+        commands.put("certs", "io.pushrelay.certs.cli.CertsCommand");
+        commands.put("odd", Unbuildable.class.getName());
+        commands.put("gone", "io.pushrelay.nowhere.GoneCommand");
+        picocli.CommandLine top = CompletionCommand.topLevel(commands, leftOut);
+        assertEquals(List.of("certs", "completion"), List.copyOf(top.getSubcommands().keySet()));
+        assertEquals(1, leftOut.size(), leftOut.toString());
+        assertTrue(leftOut.get(0).startsWith("odd (" + Unbuildable.class.getName() + "): "), leftOut.get(0));
+    }
+
+    /** A command Picocli cannot instantiate: its only constructor takes an int. */
+    @picocli.CommandLine.Command(name = "odd")
+    static final class Unbuildable implements java.util.concurrent.Callable<Integer> {
+        @picocli.CommandLine.ParentCommand
+        Object parent;
+
+        Unbuildable(int ignored) {
+        }
+
+        @Override
+        public Integer call() {
+            return 0;
+        }
+    }
+
+    @Test
     void cliShouldPrintTheScriptAndRefuseOtherShells() {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
