@@ -209,7 +209,8 @@ final class NetworkStep {
 
     /**
      * Chained to relay-post: the relay's connection to it, as the HTTP/1.1 upstream opens it
-     * (through the proxy when one is set): TLS verified against {@code via.ca}, with the
+     * (through the proxy when one is set): TLS verified against {@code via.ca} (else
+     * {@code upstream.ca}) besides the system trust, with the
      * {@code via} client certificate, ALPN {@code http/1.1} (or none); for {@code http://}, a raw
      * tunnel. relay-post's own check covers what lies beyond it.
      */
@@ -217,7 +218,11 @@ final class NetworkStep {
         ViaSettings via = pre.via();
         EndpointUrl url = via.url();
         ViaEndpoint endpoint = new ViaEndpoint(url.tls(), url.address().host(), url.address().port());
-        ConnectorConfig cc = base.withProtocol(UpstreamProtocol.HTTP_1_1).withUpstreamCa(via.ca()).withClientCert(null);
+        // As relay-pre builds it: via.ca replaces upstream.ca when given; no APNS client certificate.
+        ConnectorConfig cc = base.withProtocol(UpstreamProtocol.HTTP_1_1).withClientCert(null);
+        if (via.ca() != null) {
+            cc = cc.withUpstreamCa(via.ca());
+        }
         if (via.clientCert() != null) {
             try {
                 cc = cc.withClientCert(ClientIdentity.fromPem(via.clientCert(), via.clientKey()));

@@ -446,6 +446,16 @@ class RoleCheckTest {
             assertTrue(line.contains(" — fix: give via.ca (--via-ca FILE) the CA of relay-post's certificate, or of the"
                     + " TLS-inspecting proxy in between; the certificate must name 127.0.0.1"), line);
         }
+        try (H1TestServer plain = H1TestServer.builder().start()) {
+            String url = "http://127.0.0.1:" + plain.port();
+            CheckFixture.Setup s = f.healthy();
+            s.proxy = null;
+            s.via = url;
+            CheckFixture.Result r = s.check();
+            assertEquals(0, r.report().exitCode(), r.output());
+            r.line("✔ upstream relay-post " + url + " reachable");
+            r.line("- upstream TLS relay-post " + url + ": none (http://, plain text)");
+        }
     }
 
     /** A leaf for the APNS names that expired yesterday, signed by {@code ca}; BouncyCastle directly, since the CA API issues only valid ones. */
