@@ -189,7 +189,7 @@ class H1InboundHandlerTest {
         EmbeddedChannel ch = channel();
         send(ch, POST + "Content-Length: 6000\r\n\r\n");
         String out = output(ch);
-        assertTrue(out.startsWith("HTTP/1.1 413 Request Entity Too Large\r\n"), out);
+        assertTrue(out.startsWith("HTTP/1.1 413 Payload Too Large\r\n"), out);
         assertTrue(out.contains("connection: close"), out);
         assertTrue(out.endsWith("{\"reason\":\"PayloadTooLarge\"}"), out);
         assertEquals(0, upstream.calls().size());
