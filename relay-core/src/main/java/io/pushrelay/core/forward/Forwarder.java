@@ -24,8 +24,9 @@ import org.slf4j.LoggerFactory;
  * tunnel.
  *
  * <p>Threads: called on the downstream connection's event loop; the answer may come from any
- * thread (the sink passed in hops back). {@link #updatePolicy} may be called from any thread. Buffer ownership: takes the request (and its body)
- * in every method; the answer is passed on to the caller's sink, which owns it.
+ * thread (the sink passed in hops back). {@link #replacePolicy} may be called from any thread.
+ * Buffer ownership: takes the request (and its body) in every method; the answer is passed on
+ * to the caller's sink, which owns it.
  */
 public final class Forwarder {
     private static final Logger LOG = LoggerFactory.getLogger(Forwarder.class);
@@ -33,15 +34,22 @@ public final class Forwarder {
     private volatile Policy policy;
     private final Upstream upstream;
     private final AccessLog accessLog;
+    private final ExchangeListener listener;
 
     public Forwarder(Policy policy, Upstream upstream) {
         this(policy, upstream, new AccessLog());
     }
 
     public Forwarder(Policy policy, Upstream upstream, AccessLog accessLog) {
+        this(policy, upstream, accessLog, ExchangeListener.NONE);
+    }
+
+    /** With {@code listener} told of every answered exchange (metrics), after the access log. */
+    public Forwarder(Policy policy, Upstream upstream, AccessLog accessLog, ExchangeListener listener) {
         this.policy = Objects.requireNonNull(policy, "policy");
         this.upstream = Objects.requireNonNull(upstream, "upstream");
         this.accessLog = Objects.requireNonNull(accessLog, "accessLog");
+        this.listener = Objects.requireNonNull(listener, "listener");
     }
 
     public Policy policy() {
@@ -49,10 +57,10 @@ public final class Forwarder {
     }
 
     /**
-     * Replaces the policy (a configuration reload): requests checked from now on use it; those
-     * already sent upstream keep their route.
+     * Replaces the policy (routes and rules) for requests that arrive from now on; requests
+     * already forwarded keep their route. For reloads.
      */
-    public void updatePolicy(Policy newPolicy) {
+    public void replacePolicy(Policy newPolicy) {
         this.policy = Objects.requireNonNull(newPolicy, "policy");
     }
 
@@ -151,7 +159,9 @@ public final class Forwarder {
         public void respond(RelayResponse response) {
             if (response != null && LOGGED.compareAndSet(this, 0, 1)) {
                 try {
-                    accessLog.log(request, response, System.nanoTime());
+                    long now = System.nanoTime();
+                    accessLog.log(request, response, now);
+                    listener.answered(request, route, response, now);
                     if (response.error() != null) {
                         logError(response);
                     }

@@ -1,0 +1,485 @@
+package io.pushrelay.core.connect;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.ConnectTimeoutException;
+import io.netty.channel.EventLoop;
+import io.netty.channel.IoEventLoop;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.codec.DecoderException;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
+import io.netty.handler.ssl.SslHandshakeTimeoutException;
+import io.netty.util.NetUtil;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.Promise;
+import io.pushrelay.core.forward.RelayError;
+import io.pushrelay.core.policy.Route;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.NetworkInterface;
+import java.net.SocketException;
+import java.net.UnknownHostException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import javax.net.ssl.SSLException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Opens upstream connections: TCP to the route's {@code host:port} (direct) or to the proxy
+ * followed by {@code CONNECT host:port} (Basic auth, TLS to the proxy optional); then TLS to the
+ * upstream with SNI and host name verification against the route's <em>authority</em> (never the
+ * connect host), TLS 1.2/1.3 only, trust = JDK default trust store plus the optional
+ * {@code upstreamCa}, an optional client certificate, and ALPN {@code h2} required.
+ *
+ * <p>Name resolution: through a proxy the relay never resolves the route's host (the proxy does,
+ * from the {@code CONNECT} line); it resolves only the proxy's name. In direct mode it resolves
+ * the route's host with the configured {@link HostResolver} (the JVM's by default, which follows
+ * {@code /etc/hosts}) and never connects to an address in {@link ConnectorConfig#avoid()} (the
+ * relay's own listeners), failing with {@link RelayError#UPSTREAM_UNAVAILABLE} instead. Blocking
+ * resolution runs on a small daemon thread pool owned here, never on an event loop.
+ *
+ * <p>Threading: {@link #connect} may be called from any thread; the channel is registered on the
+ * given event loop and every step, and the returned future's completion, happen on that loop.
+ * Thread-safe; one instance serves the whole relay. {@link #close()} releases the TLS contexts
+ * and the resolver threads (channels already open are not affected).
+ */
+public final class Connector implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Connector.class);
+
+    private final ConnectorConfig config;
+    private final SslContext upstreamTls;
+    private final SslContext proxyTls;
+    private final ExecutorService resolverThreads;
+
+    /**
+     * Builds the TLS contexts once.
+     *
+     * @throws IllegalArgumentException when a CA file cannot be read or TLS cannot be set up
+     */
+    public Connector(ConnectorConfig config) {
+        this.config = config;
+        this.upstreamTls = TlsContexts.upstream(config.upstreamCa(), config.clientCert());
+        this.proxyTls = config.proxy().filter(ProxyConfig::tls)
+                .map(p -> TlsContexts.proxy(p.proxyCa())).orElse(null);
+        ThreadPoolExecutor pool = new ThreadPoolExecutor(4, 4, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
+                new DefaultThreadFactory("upstream-resolver", true));
+        pool.allowCoreThreadTimeOut(true);
+        this.resolverThreads = pool;
+    }
+
+    public ConnectorConfig config() {
+        return config;
+    }
+
+    /** {@code direct} or {@code connect, basic, proxy:3128}: for logs. */
+    public String describe() {
+        return config.proxy().map(p -> "connect, " + p.authScheme() + ", " + p.address()).orElse("direct");
+    }
+
+    /** Whether channels can be opened on {@code loop} (an epoll or NIO event loop). */
+    public boolean supports(EventLoop loop) {
+        return channelClassFor(loop) != null;
+    }
+
+    /**
+     * Opens a connection for {@code route} on {@code loop}. When the upstream's handshake is done
+     * and it selected {@code h2}, {@code application} is added to the pipeline (before any
+     * application byte is read; a {@link ChannelInitializer} is the usual choice) and the future
+     * succeeds with the channel. Otherwise the future fails with a {@link ConnectorException} and
+     * the channel is closed. Cancelling the future aborts the attempt.
+     */
+    public Future<Channel> connect(EventLoop loop, Route route, ChannelHandler application) {
+        Promise<Channel> promise = loop.newPromise();
+        Class<? extends SocketChannel> channelClass = channelClassFor(loop);
+        if (channelClass == null) {
+            promise.setFailure(new IllegalArgumentException("not an epoll or NIO event loop: " + loop));
+            return promise;
+        }
+        Attempt attempt = new Attempt(loop, channelClass, route, application, promise);
+        if (loop.inEventLoop()) {
+            attempt.start();
+        } else {
+            loop.execute(attempt::start);
+        }
+        return promise;
+    }
+
+    @Override
+    public void close() {
+        resolverThreads.shutdownNow();
+        ReferenceCountUtil.release(upstreamTls);
+        if (proxyTls != null) {
+            ReferenceCountUtil.release(proxyTls);
+        }
+    }
+
+    static Class<? extends SocketChannel> channelClassFor(EventLoop loop) {
+        if (loop instanceof IoEventLoop io) {
+            if (io.isIoType(EpollIoHandler.class)) {
+                return EpollSocketChannel.class;
+            }
+            if (io.isIoType(NioIoHandler.class)) {
+                return NioSocketChannel.class;
+            }
+        }
+        return null;
+    }
+
+    private enum Phase { PROXY, TLS }
+
+    /** One connection attempt; confined to its event loop once started. */
+    private final class Attempt {
+        private final EventLoop loop;
+        private final Class<? extends SocketChannel> channelClass;
+        private final Route route;
+        private final ChannelHandler application;
+        private final Promise<Channel> promise;
+        private final Optional<ProxyConfig> proxy = config.proxy();
+        private final String target;
+        private final String ends;
+        private final int firstPort;
+        private Channel channel;
+
+        Attempt(EventLoop loop, Class<? extends SocketChannel> channelClass, Route route, ChannelHandler application,
+                Promise<Channel> promise) {
+            this.loop = loop;
+            this.channelClass = channelClass;
+            this.route = route;
+            this.application = application;
+            this.promise = promise;
+            String host = route.host().indexOf(':') >= 0 ? "[" + route.host() + "]" : route.host();
+            this.target = host + ":" + route.port();
+            this.ends = proxy.map(p -> "connect, " + p.authScheme() + ", " + p.address() + " => " + target)
+                    .orElse("direct => " + target);
+            this.firstPort = proxy.map(ProxyConfig::port).orElse(route.port());
+        }
+
+        void start() {
+            promise.addListener(f -> {
+                if (f.isCancelled() && channel != null) {
+                    channel.close();
+                }
+            });
+            if (promise.isDone()) {
+                return;
+            }
+            String host = proxy.map(ProxyConfig::host).orElse(route.host());
+            resolve(host, addresses -> connectTo(addresses, 0));
+        }
+
+        private void resolve(String host, Consumer<List<InetAddress>> next) {
+            byte[] literal = NetUtil.createByteArrayFromIpAddressString(host);
+            if (literal != null && config.avoid().isEmpty()) {
+                try {
+                    next.accept(List.of(InetAddress.getByAddress(host, literal)));
+                } catch (UnknownHostException e) {
+                    fail(unresolved(host, e));
+                }
+                return;
+            }
+            try {
+                resolverThreads.execute(() -> {
+                    List<InetAddress> addresses;
+                    ConnectorException failure = null;
+                    try {
+                        addresses = literal != null ? List.of(InetAddress.getByAddress(host, literal))
+                                : config.resolver().resolve(host);
+                        if (addresses.isEmpty()) {
+                            throw new UnknownHostException(host + ": no address");
+                        }
+                        if (proxy.isEmpty()) {
+                            addresses = notAvoided(addresses);
+                            if (addresses.isEmpty()) {
+                                failure = new ConnectorException(RelayError.UPSTREAM_UNAVAILABLE, ends
+                                        + ", resolves only to the relay's own listener " + config.avoid()
+                                        + "; give direct mode a resolver with the real address");
+                            }
+                        }
+                    } catch (UnknownHostException | RuntimeException e) {
+                        addresses = List.of();
+                        failure = unresolved(host, e);
+                    }
+                    List<InetAddress> resolved = addresses;
+                    ConnectorException error = failure;
+                    loop.execute(() -> {
+                        if (error != null) {
+                            fail(error);
+                        } else {
+                            next.accept(resolved);
+                        }
+                    });
+                });
+            } catch (RejectedExecutionException e) {
+                fail(new ConnectorException(proxy.isPresent() ? RelayError.PROXY_UNAVAILABLE
+                        : RelayError.UPSTREAM_UNAVAILABLE, ends + ", connector closed"));
+            }
+        }
+
+        private List<InetAddress> notAvoided(List<InetAddress> addresses) {
+            List<InetAddress> out = new ArrayList<>(addresses.size());
+            for (InetAddress a : addresses) {
+                if (!avoided(a, route.port())) {
+                    out.add(a);
+                }
+            }
+            return out;
+        }
+
+        private void connectTo(List<InetAddress> addresses, int index) {
+            if (promise.isDone()) {
+                return;
+            }
+            InetSocketAddress remote = new InetSocketAddress(addresses.get(index), firstPort);
+            Bootstrap bootstrap = new Bootstrap()
+                    .group(loop)
+                    .channel(channelClass)
+                    .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) config.connectTimeout().toMillis())
+                    .option(ChannelOption.TCP_NODELAY, true)
+                    .option(ChannelOption.SO_KEEPALIVE, true)
+                    .handler(new ChannelInitializer<Channel>() {
+                        @Override
+                        protected void initChannel(Channel ch) {
+                            initPipeline(ch);
+                        }
+                    });
+            ChannelFuture connected = bootstrap.connect(remote);
+            channel = connected.channel();
+            connected.addListener(f -> {
+                if (f.isSuccess() || promise.isDone()) {
+                    return;
+                }
+                if (proxy.isEmpty() && index + 1 < addresses.size()) {
+                    LOG.debug("{} [{}]: {}; trying the next address", ends, remote.getAddress().getHostAddress(),
+                            describe(f.cause()));
+                    connectTo(addresses, index + 1);
+                    return;
+                }
+                fail(proxy.isPresent()
+                        ? new ConnectorException(RelayError.PROXY_UNAVAILABLE,
+                                ends + ", proxy unreachable: " + describe(f.cause()), f.cause())
+                        : new ConnectorException(RelayError.UPSTREAM_UNAVAILABLE,
+                                ends + " [" + remote.getAddress().getHostAddress() + "], " + describe(f.cause()),
+                                f.cause()));
+            });
+        }
+
+        private void initPipeline(Channel ch) {
+            ChannelPipeline p = ch.pipeline();
+            if (proxy.isPresent()) {
+                ProxyConfig proxyConfig = proxy.get();
+                if (proxyTls != null) {
+                    SslHandler tls = proxyTls.newHandler(ch.alloc(), proxyConfig.host(), proxyConfig.port());
+                    tls.setHandshakeTimeoutMillis(config.handshakeTimeout().toMillis());
+                    p.addLast(UpstreamPipeline.PROXY_TLS, tls);
+                }
+                p.addLast(UpstreamPipeline.PROXY_CONNECT, new HttpConnectHandler(target,
+                        proxyConfig.authorization().orElse(null), ends, config.connectTimeout().toMillis()));
+                p.addLast(UpstreamPipeline.CONNECT_WATCH, new Watch(Phase.PROXY));
+            } else {
+                p.addLast(UpstreamPipeline.UPSTREAM_TLS, newUpstreamTls(ch));
+                p.addLast(UpstreamPipeline.CONNECT_WATCH, new Watch(Phase.TLS));
+            }
+        }
+
+        private SslHandler newUpstreamTls(Channel ch) {
+            // SNI and the certificate check use the authority, whatever host we connect to.
+            SslHandler tls = upstreamTls.newHandler(ch.alloc(), route.authority(), route.port());
+            tls.setHandshakeTimeoutMillis(config.handshakeTimeout().toMillis());
+            return tls;
+        }
+
+        private ConnectorException unresolved(String host, Exception e) {
+            String what = e.getMessage() == null || e.getMessage().equals(host) ? "unknown host" : e.getMessage();
+            if (what.startsWith(host + ": ")) {
+                what = what.substring(host.length() + 2);
+            }
+            return proxy.isPresent()
+                    ? new ConnectorException(RelayError.PROXY_UNAVAILABLE,
+                            ends + ", cannot resolve proxy " + host + ": " + what, e)
+                    : new ConnectorException(RelayError.UPSTREAM_UNAVAILABLE,
+                            ends + ", cannot resolve " + host + ": " + what, e);
+        }
+
+        private ConnectorException tlsFailure(Throwable cause) {
+            return new ConnectorException(RelayError.UPSTREAM_TLS_FAILED,
+                    "tls, " + route.authority() + " (" + ends + "): " + describeTls(cause), cause);
+        }
+
+        private void fail(ConnectorException e) {
+            if (promise.tryFailure(e)) {
+                LOG.debug("{}", e.getMessage(), e);
+            }
+            if (channel != null) {
+                channel.close();
+            }
+        }
+
+        /** Until the upstream is usable: maps every failure to a {@link ConnectorException}. */
+        private final class Watch extends ChannelInboundHandlerAdapter {
+            private Phase phase;
+
+            Watch(Phase phase) {
+                this.phase = phase;
+            }
+
+            @Override
+            public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+                if (evt == HttpConnectHandler.TUNNEL_ESTABLISHED) {
+                    phase = Phase.TLS;
+                    ctx.pipeline().addBefore(ctx.name(), UpstreamPipeline.UPSTREAM_TLS, newUpstreamTls(ctx.channel()));
+                    return;
+                }
+                if (evt instanceof SslHandshakeCompletionEvent done) {
+                    if (phase == Phase.PROXY) {
+                        if (!done.isSuccess()) {
+                            fail(new ConnectorException(RelayError.PROXY_UNAVAILABLE,
+                                    ends + ", proxy TLS handshake failed: " + describeTls(done.cause()), done.cause()));
+                        }
+                        return;
+                    }
+                    if (!done.isSuccess()) {
+                        fail(tlsFailure(done.cause()));
+                        return;
+                    }
+                    SslHandler tls = (SslHandler) ctx.pipeline().get(UpstreamPipeline.UPSTREAM_TLS);
+                    String protocol = tls.applicationProtocol();
+                    if (!"h2".equals(protocol)) {
+                        fail(new ConnectorException(RelayError.UPSTREAM_TLS_FAILED, "tls, " + route.authority()
+                                + " (" + ends + "): upstream did not select h2 by ALPN (selected: "
+                                + (protocol == null ? "none" : protocol) + ")"));
+                        return;
+                    }
+                    ctx.pipeline().addAfter(ctx.name(), null, application);
+                    ctx.pipeline().remove(this);
+                    if (!promise.trySuccess(ctx.channel())) {
+                        ctx.channel().close();
+                    }
+                    return;
+                }
+                ctx.fireUserEventTriggered(evt);
+            }
+
+            @Override
+            public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+                if (cause instanceof ConnectorException e) {
+                    fail(e);
+                } else if (phase == Phase.PROXY) {
+                    fail(new ConnectorException(RelayError.PROXY_UNAVAILABLE,
+                            ends + ", " + describeTls(cause), cause));
+                } else {
+                    fail(tlsFailure(cause));
+                }
+            }
+
+            @Override
+            public void channelInactive(ChannelHandlerContext ctx) {
+                fail(phase == Phase.PROXY
+                        ? new ConnectorException(RelayError.PROXY_UNAVAILABLE, ends + ", proxy closed the connection")
+                        : new ConnectorException(RelayError.UPSTREAM_TLS_FAILED, "tls, " + route.authority() + " ("
+                                + ends + "): connection closed during the TLS handshake"));
+                ctx.fireChannelInactive();
+            }
+
+            @Override
+            public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                // Nothing is read before the handshake completes; never pass it on.
+                ReferenceCountUtil.release(msg);
+            }
+        }
+    }
+
+    /** Whether {@code address:port} is one of the relay's own listeners. */
+    private boolean avoided(InetAddress address, int port) {
+        for (InetSocketAddress own : config.avoid()) {
+            if (own.getPort() != port) {
+                continue;
+            }
+            InetAddress ownAddress = own.getAddress();
+            if (ownAddress == null) {
+                continue;
+            }
+            if (ownAddress.equals(address)) {
+                return true;
+            }
+            if (ownAddress.isAnyLocalAddress() && isLocal(address)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean isLocal(InetAddress address) {
+        if (address.isLoopbackAddress() || address.isAnyLocalAddress()) {
+            return true;
+        }
+        try {
+            return NetworkInterface.getByInetAddress(address) != null;
+        } catch (SocketException e) {
+            return false;
+        }
+    }
+
+    private static String describe(Throwable t) {
+        if (t instanceof ConnectTimeoutException) {
+            return "connect timed out (" + t.getMessage() + ")";
+        }
+        String m = t.getMessage();
+        if (m == null) {
+            return t.getClass().getSimpleName();
+        }
+        if (t instanceof java.net.ConnectException) {
+            // Native transports say "finishConnect(..) failed with error(-111): Connection refused: addr".
+            for (String known : List.of("Connection refused", "No route to host", "Network is unreachable",
+                    "Connection timed out", "Connection reset by peer")) {
+                if (m.contains(known)) {
+                    return known.toLowerCase(java.util.Locale.ROOT);
+                }
+            }
+        }
+        return m;
+    }
+
+    /** The handshake failure in words: the outer message and, when different, the root cause's. */
+    static String describeTls(Throwable t) {
+        Throwable outer = t instanceof DecoderException && t.getCause() != null ? t.getCause() : t;
+        if (outer instanceof SslHandshakeTimeoutException) {
+            return "TLS handshake timed out (" + outer.getMessage() + ")";
+        }
+        Throwable root = outer;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        String message = outer.getMessage() == null ? outer.getClass().getSimpleName() : outer.getMessage();
+        if (root != outer && root.getMessage() != null && !message.contains(root.getMessage())) {
+            message = message + ": " + root.getMessage();
+        }
+        if (!(outer instanceof SSLException) && !message.toLowerCase(java.util.Locale.ROOT).contains("tls")
+                && !message.toLowerCase(java.util.Locale.ROOT).contains("ssl")) {
+            return outer.getClass().getSimpleName() + ": " + message;
+        }
+        return message;
+    }
+}

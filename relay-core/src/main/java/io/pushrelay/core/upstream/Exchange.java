@@ -1,0 +1,130 @@
+package io.pushrelay.core.upstream;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.handler.codec.http2.DefaultHttp2Headers;
+import io.netty.handler.codec.http2.Http2Headers;
+import io.netty.util.AsciiString;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.pushrelay.core.forward.RelayError;
+import io.pushrelay.core.forward.RelayRequest;
+import io.pushrelay.core.forward.RelayResponse;
+import io.pushrelay.core.forward.ResponseSink;
+import io.pushrelay.core.policy.Route;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One request on its way through the pool, from {@code send} to its single answer. Confined to
+ * the event loop of its {@link KeyPool}. Owns the request's body until {@link #respond} releases
+ * it; each write upstream sends a retained duplicate, so that a retry can send it again.
+ */
+final class Exchange {
+    private static final Logger LOG = LoggerFactory.getLogger(Exchange.class);
+    private static final AsciiString HTTPS = AsciiString.cached("https");
+
+    final Route route;
+    final RelayRequest request;
+    /** The key pool it belongs to (replaced if that pool was retired while it waited). */
+    KeyPool pool;
+    private final ResponseSink sink;
+
+    ScheduledFuture<?> timeout;
+    /** Answered; nothing may touch it any more. */
+    boolean done;
+    /** In its key pool's pending queue. */
+    boolean queued;
+    /** How often it was sent again. */
+    int retries;
+
+    /** The connection and stream of the current attempt, when written. */
+    UpstreamHandler connection;
+    int streamId;
+    /** The upstream refused the current stream (RST_STREAM REFUSED_STREAM): not processed. */
+    boolean refused;
+    /** The error code of an RST_STREAM that ended the current attempt, or -1. */
+    long resetCode = -1;
+    /** The final response head of the current attempt, when received. */
+    Http2Headers responseHeaders;
+    /** The response body of the current attempt, aggregated; owned here until answered. */
+    ByteBuf responseBody;
+
+    private Http2Headers upstreamHeaders;
+
+    Exchange(Route route, RelayRequest request, ResponseSink sink, KeyPool pool) {
+        this.route = route;
+        this.request = request;
+        this.sink = sink;
+        this.pool = pool;
+    }
+
+    /**
+     * The request head as sent upstream: {@code :method :scheme(https) :authority(route's)
+     * :path}, then the request's regular headers ({@code authorization} untouched). Built once.
+     */
+    Http2Headers upstreamHeaders() {
+        if (upstreamHeaders == null) {
+            Http2Headers in = request.headers();
+            Http2Headers out = new DefaultHttp2Headers(false, in.size() + 4);
+            out.method(request.method()).scheme(HTTPS).authority(route.authority()).path(request.path());
+            for (Map.Entry<CharSequence, CharSequence> header : in) {
+                CharSequence name = header.getKey();
+                if (name.length() > 0 && name.charAt(0) != ':') {
+                    out.add(name, header.getValue());
+                }
+            }
+            upstreamHeaders = out;
+        }
+        return upstreamHeaders;
+    }
+
+    /** Forgets the current attempt (before a retry), releasing a partial response. */
+    void resetAttempt() {
+        connection = null;
+        streamId = 0;
+        refused = false;
+        resetCode = -1;
+        responseHeaders = null;
+        if (responseBody != null) {
+            responseBody.release();
+            responseBody = null;
+        }
+    }
+
+    /** Answers with a relay-made response. */
+    void fail(RelayError error, String why) {
+        if (done) {
+            return;
+        }
+        String connectionId = connection != null ? connection.id() : "-";
+        if (LOG.isDebugEnabled()) {
+            LOG.debug("{} {} {}: {} [{}] {}", request.downstreamId(), request.method(), route.authority(),
+                    error.reason(), connectionId, why);
+        }
+        RelayResponse made = RelayResponse.of(error, ByteBufAllocator.DEFAULT);
+        respond(new RelayResponse(made.status(), made.headers(), made.body(), error, connectionId));
+    }
+
+    /** Answers exactly once: a second answer is released and logged as a bug. Takes ownership of {@code response}. */
+    void respond(RelayResponse response) {
+        if (done) {
+            response.release();
+            LOG.error("bug: second answer for {} {} dropped", request.downstreamId(), request.path());
+            return;
+        }
+        done = true;
+        if (timeout != null) {
+            timeout.cancel(false);
+            timeout = null;
+        }
+        resetAttempt();
+        request.release();
+        pool.exchangeDone(this, response.error());
+        try {
+            sink.respond(response);
+        } catch (Throwable t) {
+            LOG.warn("response sink of {} failed", request.downstreamId(), t);
+        }
+    }
+}

@@ -1,0 +1,129 @@
+package io.pushrelay.core.upstream;
+
+import io.netty.channel.EventLoop;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.pushrelay.core.connect.ClientIdentity;
+import io.pushrelay.core.connect.Connector;
+import io.pushrelay.core.forward.RelayError;
+import io.pushrelay.core.forward.RelayRequest;
+import io.pushrelay.core.forward.ResponseSink;
+import io.pushrelay.core.policy.Route;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The part of an {@link UpstreamPool} that lives on one event loop: its key pools, and the
+ * teams read from recent provider tokens. A request sent from this loop is written on a
+ * connection of this loop, without a thread hop. Confined to {@link #loop()}.
+ */
+final class LoopPool {
+    private static final int TEAM_CACHE_SIZE = 256;
+
+    private final UpstreamPool pool;
+    private final EventLoop loop;
+    private final Map<PoolKey, KeyPool> keys = new HashMap<>();
+    private final String certIdentity;
+    private final Map<String, String> teams = new LinkedHashMap<>(64, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
+            return size() > TEAM_CACHE_SIZE;
+        }
+    };
+
+    LoopPool(UpstreamPool pool, EventLoop loop) {
+        this.pool = pool;
+        this.loop = loop;
+        this.certIdentity = pool.connector().config().clientCert()
+                .map(ClientIdentity::fingerprint).map(f -> "cert:" + f.substring(0, 16)).orElse("");
+    }
+
+    EventLoop loop() {
+        return loop;
+    }
+
+    Connector connector() {
+        return pool.connector();
+    }
+
+    Metrics metrics() {
+        return pool.metrics();
+    }
+
+    boolean closed() {
+        return pool.isClosed();
+    }
+
+    String nextConnectionId() {
+        return pool.nextConnectionId();
+    }
+
+    void send(Route route, RelayRequest request, ResponseSink sink) {
+        PoolKey key = new PoolKey(route.host(), route.port(), route.authority(), identityOf(request));
+        KeyPool keyPool = keyPool(key, route);
+        Exchange ex = new Exchange(route, request, sink, keyPool);
+        if (closed()) {
+            ex.fail(RelayError.SHUTTING_DOWN, "upstream pool closed");
+            return;
+        }
+        ex.timeout = loop.schedule(() -> ex.pool.timedOut(ex), pool.config().requestTimeout().toNanos(),
+                TimeUnit.NANOSECONDS);
+        keyPool.dispatch(ex, false);
+    }
+
+    KeyPool keyPool(PoolKey key, Route route) {
+        return keys.computeIfAbsent(key, k -> new KeyPool(this, k, route, pool.config()));
+    }
+
+    void remove(KeyPool keyPool) {
+        if (keys.get(keyPool.key()) == keyPool) {
+            keys.remove(keyPool.key());
+            keyPool.markRemoved();
+        }
+    }
+
+    void exchangeDone(RelayError error) {
+        pool.exchangeDone(error);
+    }
+
+    void closeAll() {
+        for (KeyPool keyPool : new ArrayList<>(keys.values())) {
+            keyPool.closeAll();
+        }
+    }
+
+    void drainAll() {
+        for (KeyPool keyPool : new ArrayList<>(keys.values())) {
+            keyPool.drainAll();
+        }
+    }
+
+    List<io.netty.channel.Channel> channels() {
+        List<io.netty.channel.Channel> out = new ArrayList<>();
+        for (KeyPool keyPool : keys.values()) {
+            out.addAll(keyPool.channels());
+        }
+        return out;
+    }
+
+    /** The client identity the request's connection must carry: the pool's certificate and the token's team. */
+    private String identityOf(RelayRequest request) {
+        CharSequence authorization = request.headers().get(HttpHeaderNames.AUTHORIZATION);
+        String team = TeamIds.NONE;
+        if (authorization != null) {
+            String value = authorization.toString();
+            team = teams.get(value);
+            if (team == null) {
+                team = TeamIds.identityOf(value);
+                teams.put(value, team);
+            }
+        }
+        if (certIdentity.isEmpty()) {
+            return team;
+        }
+        return team.isEmpty() ? certIdentity : certIdentity + " " + team;
+    }
+}

@@ -1,0 +1,396 @@
+package io.pushrelay.pre;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.handler.codec.http2.Http2Headers;
+import io.pushrelay.core.admin.AdminServer;
+import io.pushrelay.core.admin.Readiness;
+import io.pushrelay.core.config.PreConfig;
+import io.pushrelay.core.config.UpstreamSettings;
+import io.pushrelay.core.connect.ClientIdentity;
+import io.pushrelay.core.connect.Connector;
+import io.pushrelay.core.connect.ConnectorConfig;
+import io.pushrelay.core.forward.ExchangeListener;
+import io.pushrelay.core.forward.Forwarder;
+import io.pushrelay.core.forward.RelayRequest;
+import io.pushrelay.core.forward.ResponseSink;
+import io.pushrelay.core.listener.ListenerConfig;
+import io.pushrelay.core.listener.RelayListener;
+import io.pushrelay.core.observe.AccessLog;
+import io.pushrelay.core.observe.metrics.CertificateExpiry;
+import io.pushrelay.core.observe.metrics.RelayMetrics;
+import io.pushrelay.core.observe.metrics.UpstreamPoolStats;
+import io.pushrelay.core.policy.Policy;
+import io.pushrelay.core.policy.Route;
+import io.pushrelay.core.policy.RouteTable;
+import io.pushrelay.core.transport.Transports;
+import io.pushrelay.core.upstream.Upstream;
+import io.pushrelay.core.upstream.UpstreamConfig;
+import io.pushrelay.core.upstream.UpstreamPool;
+import io.pushrelay.pre.passthrough.PassthroughSniHandler;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The pre-proxy relay, assembled from the engine: a TLS listener that answers as the push
+ * gateways (or, with {@code passthrough}, an SNI-gated tunnel), the policy of the route table,
+ * and upstream HTTP/2 pools that reach APNS directly or through the corporate proxy. Token-auth
+ * requests (with {@code authorization}) use one pool, keyed by team; with an APNS client
+ * certificate configured, requests without {@code authorization} use a second pool that
+ * presents it.
+ *
+ * <p>Lifecycle: {@link #start} binds everything or fails having bound nothing; {@link #drain}
+ * stops accepting and lets exchanges in flight finish; {@link #close} stops at once. Thread-safe.
+ */
+public final class PreRelay implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(PreRelay.class);
+
+    private final PreConfig config;
+    private final EventLoopGroup boss;
+    private final EventLoopGroup workers;
+    private final RelayMetrics metrics;
+    private final List<AutoCloseable> closeables = new ArrayList<>();
+    private final List<UpstreamPool> pools = new ArrayList<>();
+    private AdminServer admin;
+    private RelayListener listener;
+    private Forwarder forwarder;
+    private Channel passthroughServer;
+    private final PassthroughSniHandler.PassthroughStats passthroughStats = new PassthroughSniHandler.PassthroughStats();
+    private volatile boolean draining;
+
+    private PreRelay(PreConfig config) {
+        this.config = config;
+        this.boss = Transports.newGroup("pre-accept", 1);
+        this.workers = Transports.newGroup("pre-io", 0);
+        this.metrics = RelayMetrics.create();
+    }
+
+    /** Starts the relay; on failure everything started so far is stopped again. */
+    public static PreRelay start(PreConfig config) {
+        PreRelay relay = new PreRelay(config);
+        try {
+            relay.startAll();
+            return relay;
+        } catch (RuntimeException e) {
+            relay.close();
+            throw e;
+        }
+    }
+
+    private void startAll() {
+        RouteTable routes = config.routeTable();
+        if (config.passthrough()) {
+            startPassthrough(routes);
+        } else {
+            DeferredUpstream upstream = new DeferredUpstream();
+            forwarder = new Forwarder(new Policy(routes), upstream, new AccessLog(), metricsListener());
+            listener = RelayListener.bind(listenerConfig(), boss, workers, forwarder);
+            closeables.add(0, listener);
+            upstream.set(upstream(new java.util.HashSet<>(List.of(listener.localAddress(), config.listen().toSocketAddress()))));
+        }
+        metrics.registerCertificates(this::certificateExpiries);
+        admin = new AdminServer();
+        admin.start(config.admin().listen().toSocketAddress(), metrics, this::readiness);
+        closeables.add(0, admin);
+        LOG.info("relay-pre ready: {} => {} ({})", format(address()), routesText(routes), describeUpstream());
+    }
+
+    private ListenerConfig listenerConfig() {
+        var limits = config.limits();
+        return ListenerConfig.tls("pre", config.listen().toSocketAddress(), RelayParts.tls(config.tls()))
+                .withHandshakeTimeout(limits.handshakeTimeout())
+                .withIdleTimeout(limits.idleTimeout())
+                .withMaxConnections(limits.maxConnections())
+                .withMaxConcurrentStreams(limits.maxConcurrentStreams());
+    }
+
+    private ConnectorConfig connectorConfig(Set<InetSocketAddress> avoid) {
+        UpstreamSettings up = config.upstream();
+        ConnectorConfig cc = ConnectorConfig.direct()
+                .withConnectTimeout(up.connectTimeout())
+                .withAvoid(avoid);
+        Optional<io.pushrelay.core.connect.ProxyConfig> proxy = RelayParts.proxy(config.proxy());
+        if (proxy.isPresent()) {
+            cc = cc.withProxy(proxy.get());
+        }
+        if (up.ca() != null) {
+            cc = cc.withUpstreamCa(up.ca());
+        }
+        return cc;
+    }
+
+    private Upstream upstream(Set<InetSocketAddress> avoid) {
+        UpstreamSettings up = config.upstream();
+        UpstreamConfig poolConfig = UpstreamConfig.defaults()
+                .withMaxConnectionsPerKey(up.maxConnectionsPerHost())
+                .withRequestTimeout(up.requestTimeout())
+                .withPing(up.pingInterval(), UpstreamConfig.defaults().pingTimeout())
+                .withIdleTimeout(up.idleTimeout());
+        ConnectorConfig base = connectorConfig(avoid);
+        Connector tokenConnector = new Connector(base);
+        closeables.add(tokenConnector);
+        UpstreamPool tokenPool = new UpstreamPool(tokenConnector, poolConfig, workers);
+        pools.add(tokenPool);
+        closeables.add(0, tokenPool);
+        UpstreamPool certificatePool = null;
+        if (up.apnsClientCert() != null) {
+            char[] password = up.apnsClientCertPasswordFile() == null ? new char[0]
+                    : RelayParts.firstLine(up.apnsClientCertPasswordFile(), "upstream.apns-client-cert-password-file")
+                    .toCharArray();
+            ClientIdentity identity = ClientIdentity.load(up.apnsClientCert(), password);
+            Connector certificateConnector = new Connector(base.withClientCert(identity));
+            closeables.add(certificateConnector);
+            certificatePool = new UpstreamPool(certificateConnector, poolConfig, workers);
+            pools.add(certificatePool);
+            closeables.add(0, certificatePool);
+            LOG.info("APNS certificate auth: requests without authorization present {} ({})",
+                    identity.certificate().getSubjectX500Principal().getName(), up.apnsClientCert());
+        }
+        metrics.registerUpstreamPool("all", new PoolStats());
+        return certificatePool == null ? tokenPool : new AuthRouting(tokenPool, certificatePool);
+    }
+
+    private void startPassthrough(RouteTable routes) {
+        Connector connector = new Connector(connectorConfig(Set.of(config.listen().toSocketAddress())));
+        closeables.add(connector);
+        long handshakeMillis = config.limits().handshakeTimeout().toMillis();
+        ServerBootstrap bootstrap = new ServerBootstrap()
+                .group(boss, workers)
+                .channel(Transports.serverChannel())
+                .option(ChannelOption.SO_BACKLOG, 1024)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.AUTO_READ, false)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childHandler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        ch.pipeline().addLast("passthrough-sni", new PassthroughSniHandler(routes,
+                                (route, loop) -> { throw new UnsupportedOperationException("TEMP"); }, handshakeMillis, passthroughStats));
+                        ch.read();
+                    }
+                });
+        ChannelFuture bound = bootstrap.bind(config.listen().toSocketAddress()).awaitUninterruptibly();
+        if (!bound.isSuccess()) {
+            throw new IllegalStateException("listener pre: cannot bind " + config.listen() + ": "
+                    + bound.cause().getMessage(), bound.cause());
+        }
+        passthroughServer = bound.channel();
+        LOG.info("listener pre: bound {} (TLS passthrough, SNI-gated)", format(address()));
+    }
+
+    private ExchangeListener metricsListener() {
+        return (request, route, response, answeredNanos) -> {
+            long took = answeredNanos - request.receivedNanos();
+            (route == null ? metrics.unrouted() : metrics.route(route.authority())).answered(response, took);
+        };
+    }
+
+    private List<CertificateExpiry> certificateExpiries() {
+        List<CertificateExpiry> out = new ArrayList<>();
+        if (config.tls() != null) {
+            out.addAll(CertificateExpiry.readFile(config.tls().cert()));
+        }
+        return out;
+    }
+
+    private Readiness readiness() {
+        if (draining) {
+            return Readiness.notReady("draining");
+        }
+        if (listener == null && passthroughServer == null) {
+            return Readiness.notReady("listener not bound");
+        }
+        return Readiness.READY;
+    }
+
+    /** The bound downstream address (the real port when the config said 0). */
+    public InetSocketAddress address() {
+        if (passthroughServer != null) {
+            return (InetSocketAddress) passthroughServer.localAddress();
+        }
+        return listener.localAddress();
+    }
+
+    public InetSocketAddress adminAddress() {
+        return admin.address();
+    }
+
+    public RelayMetrics metrics() {
+        return metrics;
+    }
+
+    public PreConfig config() {
+        return config;
+    }
+
+    public RelayListener listener() {
+        return listener;
+    }
+
+    public PassthroughSniHandler.PassthroughStats passthroughStats() {
+        return passthroughStats;
+    }
+
+    /**
+     * Reloads certificates and routes from {@code next} without dropping a connection. Other
+     * changes (listen address, proxy, limits) need a restart; they are logged and ignored.
+     */
+    public void reload(PreConfig next) {
+        if (listener != null && next.tls() != null) {
+            listener.reloadTls(RelayParts.tls(next.tls()));
+        }
+        if (forwarder != null) {
+            forwarder.replacePolicy(new Policy(next.routeTable()));
+            LOG.info("routes reloaded: {}", routesText(next.routeTable()));
+        }
+    }
+
+    /**
+     * Stops accepting, lets downstream exchanges in flight finish (GOAWAY once idle on h2,
+     * {@code Connection: close} on HTTP/1.1), then drains the upstream pools; completes when
+     * all is done or {@code timeout} passed.
+     */
+    public boolean drain(Duration timeout) {
+        draining = true;
+        long deadline = System.nanoTime() + timeout.toNanos();
+        boolean clean = true;
+        if (listener != null) {
+            try {
+                listener.drain().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (Exception e) {
+                clean = false;
+                LOG.warn("drain: downstream connections still open after {}", timeout);
+            }
+        }
+        if (passthroughServer != null) {
+            passthroughServer.close().awaitUninterruptibly();
+        }
+        List<CompletableFuture<Void>> drains = new ArrayList<>();
+        Duration left = Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
+        for (UpstreamPool pool : pools) {
+            drains.add(pool.drain(left));
+        }
+        try {
+            CompletableFuture.allOf(drains.toArray(CompletableFuture[]::new))
+                    .get(Math.max(1, left.toMillis()) + 1000, TimeUnit.MILLISECONDS);
+        } catch (Exception e) {
+            clean = false;
+        }
+        return clean;
+    }
+
+    @Override
+    public void close() {
+        if (passthroughServer != null) {
+            passthroughServer.close().awaitUninterruptibly();
+        }
+        for (AutoCloseable c : closeables) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                LOG.debug("close {}", c, e);
+            }
+        }
+        closeables.clear();
+        boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+
+    private String describeUpstream() {
+        StringBuilder out = new StringBuilder(config.proxy() == null ? "direct"
+                : "via proxy " + config.proxy().url().render(true));
+        if (config.upstream().ca() != null) {
+            out.append(", extra upstream CA ").append(config.upstream().ca());
+        }
+        if (config.passthrough()) {
+            out.append(", TLS passthrough");
+        }
+        return out.toString();
+    }
+
+    private static String routesText(RouteTable routes) {
+        StringBuilder out = new StringBuilder();
+        for (Route r : routes.routes()) {
+            if (out.length() > 0) {
+                out.append(", ");
+            }
+            out.append(r);
+        }
+        return out.toString();
+    }
+
+    static String format(InetSocketAddress address) {
+        String host = address.getAddress() != null ? address.getAddress().getHostAddress() : address.getHostString();
+        return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + address.getPort();
+    }
+
+    /** The upstream, set once the listener's address is known (so direct mode can avoid it). */
+    private static final class DeferredUpstream implements Upstream {
+        private volatile Upstream delegate;
+
+        void set(Upstream upstream) {
+            this.delegate = upstream;
+        }
+
+        @Override
+        public void send(Route route, RelayRequest request, ResponseSink sink) {
+            Upstream d = delegate;
+            if (d == null) {
+                request.release();
+                sink.respond(io.pushrelay.core.forward.RelayResponse.of(
+                        io.pushrelay.core.forward.RelayError.SHUTTING_DOWN, request.body().alloc()));
+                return;
+            }
+            d.send(route, request, sink);
+        }
+    }
+
+    /**
+     * Token-auth requests (with {@code authorization}) to the token pool, the rest to the pool
+     * that presents the APNS client certificate: APNS takes one or the other per connection.
+     */
+    private record AuthRouting(Upstream token, Upstream certificate) implements Upstream {
+        @Override
+        public void send(Route route, RelayRequest request, ResponseSink sink) {
+            Http2Headers headers = request.headers();
+            (headers.contains("authorization") ? token : certificate).send(route, request, sink);
+        }
+    }
+
+    private final class PoolStats implements UpstreamPoolStats {
+        @Override
+        public int connectionsOpen() {
+            int n = 0;
+            for (UpstreamPool p : pools) {
+                n += p.stats().connectionsOpen();
+            }
+            return n;
+        }
+
+        @Override
+        public int streamsActive() {
+            int n = 0;
+            for (UpstreamPool p : pools) {
+                n += p.stats().streamsInFlight();
+            }
+            return n;
+        }
+    }
+
+    static Path path(String s) {
+        return Path.of(s);
+    }
+}
