@@ -2,10 +2,11 @@ package io.pushrelay.post.policy;
 
 import java.security.cert.CertificateParsingException;
 import java.security.cert.X509Certificate;
-import java.util.ArrayList;
 import java.util.Collection;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import javax.naming.InvalidNameException;
 import javax.naming.ldap.LdapName;
 import javax.naming.ldap.Rdn;
@@ -27,11 +28,11 @@ public final class ClientNames {
     private ClientNames() {
     }
 
-    /** Every name {@code certificate} carries, in the order above; empty for null. */
+    /** Every name {@code certificate} carries, in the order above, each once; empty for null. */
     public static List<String> of(X509Certificate certificate) {
-        List<String> names = new ArrayList<>(3);
+        Set<String> names = new LinkedHashSet<>(4);
         if (certificate == null) {
-            return names;
+            return List.of();
         }
         try {
             Collection<List<?>> sans = certificate.getSubjectAlternativeNames();
@@ -55,7 +56,7 @@ public final class ClientNames {
         if (cn != null) {
             names.add(cn.toLowerCase(Locale.ROOT));
         }
-        return names;
+        return List.copyOf(names);
     }
 
     /** The subject's (last) CN, or null. */
