@@ -42,12 +42,14 @@ import java.util.concurrent.atomic.AtomicInteger;
  * config for tests, and curl. One per test class ({@code @BeforeAll}); {@link #close()} stops
  * everything it started.
  *
- * <p>PKI: one CA signs relay-post's certificate ({@code relay}: the APNS and FCM names,
- * 127.0.0.1 and ::1), the mock's ({@code upstream}), and the client certificates
+ * <p>PKI: one CA signs relay-post's certificate ({@code relay}: {@value #RELAY_NAME}, the APNS
+ * and FCM names, 127.0.0.1 and ::1), the mock's ({@code upstream}), and the client certificates
  * {@code legacy-proxy} and {@code intruder}; a second CA signs another {@code legacy-proxy}.
  */
 final class PostTestbed implements AutoCloseable {
     static final String APNS = "api.push.apple.com";
+    /** relay-post's own name, as a legacy proxy configured with it would check it. */
+    static final String RELAY_NAME = "relay-post.push-relay.test";
     static final String TOPIC = "com.example.relay";
     static final String TOKEN = "abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789";
     /** A well-formed token the mock does not know for the topic: 400 DeviceTokenNotForTopic. */
@@ -73,9 +75,9 @@ final class PostTestbed implements AutoCloseable {
     @SuppressWarnings("deprecation") // Pushy 0.15 takes only the classic group types
     PostTestbed(Path dir) throws Exception {
         this.dir = dir;
-        pki = TestPki.create(dir.resolve("pki"), "relay-post test CA");
+        pki = TestPki.create(dir.resolve("pki"), "relay-post test CA", "push-relay.test");
         foreignPki = TestPki.create(dir.resolve("foreign"), "another CA");
-        relayCert = pki.server("relay", APNS, "api.sandbox.push.apple.com", "fcm.googleapis.com",
+        relayCert = pki.server("relay", RELAY_NAME, APNS, "api.sandbox.push.apple.com", "fcm.googleapis.com",
                 "oauth2.googleapis.com");
         upstreamCert = pki.server("upstream", APNS, "fcm.googleapis.com", "oauth2.googleapis.com");
         legacyProxy = pki.client("legacy-proxy");
