@@ -79,7 +79,8 @@ final class PostTestbed implements AutoCloseable {
         foreignPki = TestPki.create(dir.resolve("foreign"), "another CA");
         relayCert = pki.server("relay", RELAY_NAME, APNS, "api.sandbox.push.apple.com", "fcm.googleapis.com",
                 "oauth2.googleapis.com");
-        upstreamCert = pki.server("upstream", APNS, "fcm.googleapis.com", "oauth2.googleapis.com");
+        upstreamCert = pki.server("upstream", APNS, "api.sandbox.push.apple.com", "fcm.googleapis.com",
+                "oauth2.googleapis.com");
         legacyProxy = pki.client("legacy-proxy");
         intruder = pki.client("intruder");
         foreignLegacyProxy = foreignPki.client("legacy-proxy");
