@@ -31,6 +31,10 @@ import io.pushrelay.core.transport.Transports;
 import io.pushrelay.core.upstream.Upstream;
 import io.pushrelay.core.upstream.UpstreamConfig;
 import io.pushrelay.core.upstream.UpstreamPool;
+import io.pushrelay.core.upstream.Http1Upstream;
+import io.pushrelay.core.upstream.Http1UpstreamConfig;
+import io.pushrelay.core.upstream.ViaEndpoint;
+import io.pushrelay.core.connect.UpstreamProtocol;
 import io.pushrelay.pre.passthrough.PassthroughSniHandler;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -64,6 +68,7 @@ public final class PreRelay implements AutoCloseable {
     private final RelayMetrics metrics;
     private final List<AutoCloseable> closeables = new ArrayList<>();
     private final List<UpstreamPool> pools = new ArrayList<>();
+    private Http1Upstream viaUpstream;
     private AdminServer admin;
     private RelayListener listener;
     private Forwarder forwarder;
@@ -133,6 +138,9 @@ public final class PreRelay implements AutoCloseable {
     }
 
     private Upstream upstream(Set<InetSocketAddress> avoid) {
+        if (config.via() != null) {
+            return viaUpstream(avoid);
+        }
         UpstreamSettings up = config.upstream();
         UpstreamConfig poolConfig = UpstreamConfig.defaults()
                 .withMaxConnectionsPerKey(up.maxConnectionsPerHost())
@@ -163,6 +171,27 @@ public final class PreRelay implements AutoCloseable {
         return certificatePool == null ? tokenPool : new AuthRouting(tokenPool, certificatePool);
     }
 
+    /**
+     * The chain: every request as HTTP/1.1 to relay-post (through the proxy when one is set), so
+     * that a legacy, TLS-inspecting proxy in between sees and audits each one.
+     */
+    private Upstream viaUpstream(Set<InetSocketAddress> avoid) {
+        var via = config.via();
+        ViaEndpoint endpoint = new ViaEndpoint(via.url().tls(), via.url().address().host(), via.url().address().port());
+        ConnectorConfig cc = connectorConfig(avoid).withProtocol(UpstreamProtocol.HTTP_1_1);
+        cc = via.ca() != null ? cc.withUpstreamCa(via.ca()) : cc;
+        if (via.clientCert() != null) {
+            cc = cc.withClientCert(ClientIdentity.fromPem(via.clientCert(), via.clientKey()));
+        }
+        Connector connector = new Connector(cc);
+        closeables.add(connector);
+        Http1Upstream upstream = new Http1Upstream(connector, endpoint, Http1UpstreamConfig.defaults()
+                .withRequestTimeout(config.upstream().requestTimeout()), workers);
+        closeables.add(0, upstream);
+        viaUpstream = upstream;
+        return upstream;
+    }
+
     private void startPassthrough(RouteTable routes) {
         Connector connector = new Connector(connectorConfig(Set.of(config.listen().toSocketAddress())));
         closeables.add(connector);
@@ -178,7 +207,7 @@ public final class PreRelay implements AutoCloseable {
                     @Override
                     protected void initChannel(Channel ch) {
                         ch.pipeline().addLast("passthrough-sni", new PassthroughSniHandler(routes,
-                                (route, loop) -> { throw new UnsupportedOperationException("TEMP"); }, handshakeMillis, passthroughStats));
+                                (route, loop) -> connector.tunnel(loop, route), handshakeMillis, passthroughStats));
                         ch.read();
                     }
                 });
@@ -283,6 +312,9 @@ public final class PreRelay implements AutoCloseable {
         for (UpstreamPool pool : pools) {
             drains.add(pool.drain(left));
         }
+        if (viaUpstream != null) {
+            drains.add(viaUpstream.drain(left));
+        }
         try {
             CompletableFuture.allOf(drains.toArray(CompletableFuture[]::new))
                     .get(Math.max(1, left.toMillis()) + 1000, TimeUnit.MILLISECONDS);
@@ -317,6 +349,9 @@ public final class PreRelay implements AutoCloseable {
         }
         if (config.passthrough()) {
             out.append(", TLS passthrough");
+        }
+        if (config.via() != null) {
+            out.append(", chained as HTTP/1.1 via ").append(config.via().url().render(true));
         }
         return out.toString();
     }

@@ -1,5 +1,8 @@
 package io.pushrelay.core.connect;
 
+import io.pushrelay.certs.CertsException;
+import io.pushrelay.certs.Keys;
+import io.pushrelay.certs.Pem;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -7,16 +10,19 @@ import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.MessageDigest;
+import java.security.PrivateKey;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateEncodingException;
 import java.security.cert.X509Certificate;
 import java.util.Enumeration;
 import java.util.HexFormat;
+import java.util.List;
 import javax.net.ssl.KeyManagerFactory;
 
 /**
  * A client certificate the relay presents in the upstream TLS handshake (APNS certificate-based
- * auth), loaded once from a PKCS#12 file. Two identities are equal when their certificates are
+ * auth; mutual TLS from relay-pre to relay-post), loaded once from a PKCS#12 file or from PEM
+ * files. Two identities are equal when their certificates are
  * (same SHA-256 fingerprint): the upstream pool keys connections by it. Immutable.
  */
 public final class ClientIdentity {
@@ -63,6 +69,41 @@ public final class ClientIdentity {
         }
     }
 
+    /**
+     * Loads a PEM certificate chain (leaf first) and its PEM private key (PKCS#8 or a traditional
+     * key pair; not encrypted), as {@code via.client-cert} and {@code via.client-key} give them.
+     *
+     * @throws IllegalArgumentException naming the file when it cannot be read, or when the key
+     *                                  does not belong to the first certificate
+     */
+    public static ClientIdentity fromPem(Path chainPem, Path keyPem) {
+        List<X509Certificate> chain;
+        PrivateKey key;
+        try {
+            chain = Pem.readCertificates(chainPem);
+            key = Pem.readPrivateKey(keyPem, null);
+        } catch (CertsException e) {
+            throw new IllegalArgumentException("client certificate: " + e.getMessage(), e);
+        }
+        X509Certificate leaf = chain.get(0);
+        if (!Keys.matches(leaf.getPublicKey(), key)) {
+            throw new IllegalArgumentException("client certificate " + chainPem + ": " + keyPem
+                    + " is not the key of its first certificate");
+        }
+        try {
+            char[] password = new char[0];
+            KeyStore store = KeyStore.getInstance("PKCS12");
+            store.load(null, password);
+            store.setKeyEntry("client", key, password, chain.toArray(new Certificate[0]));
+            KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+            kmf.init(store, password);
+            return new ClientIdentity(chainPem, leaf, sha256(leaf), kmf);
+        } catch (IOException | GeneralSecurityException e) {
+            throw new IllegalArgumentException("client certificate " + chainPem + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The file it was loaded from (PKCS#12, or the PEM chain). */
     public Path file() {
         return file;
     }

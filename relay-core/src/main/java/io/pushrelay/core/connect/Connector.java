@@ -36,6 +36,7 @@ import java.net.SocketException;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
@@ -49,10 +50,13 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Opens upstream connections: TCP to the route's {@code host:port} (direct) or to the proxy
- * followed by {@code CONNECT host:port} (Basic auth, TLS to the proxy optional); then TLS to the
- * upstream with SNI and host name verification against the route's <em>authority</em> (never the
- * connect host), TLS 1.2/1.3 only, trust = JDK default trust store plus the optional
- * {@code upstreamCa}, an optional client certificate, and ALPN {@code h2} required.
+ * followed by {@code CONNECT host:port} (Basic auth, TLS to the proxy optional); then, for
+ * {@link #connect}, TLS to the upstream with SNI and host name verification against the route's
+ * <em>authority</em> (never the connect host), TLS 1.2/1.3 only, trust = JDK default trust store
+ * plus the optional {@code upstreamCa}, an optional client certificate, and the ALPN protocol of
+ * {@link ConnectorConfig#protocol()} ({@code h2} unless configured otherwise). {@link #tunnel}
+ * stops before the upstream TLS: a raw byte tunnel for TLS passthrough, or for a plain-text
+ * upstream.
  *
  * <p>Name resolution: through a proxy the relay never resolves the route's host (the proxy does,
  * from the {@code CONNECT} line); it resolves only the proxy's name. In direct mode it resolves
@@ -81,7 +85,7 @@ public final class Connector implements AutoCloseable {
      */
     public Connector(ConnectorConfig config) {
         this.config = config;
-        this.upstreamTls = TlsContexts.upstream(config.upstreamCa(), config.clientCert());
+        this.upstreamTls = TlsContexts.upstream(config.upstreamCa(), config.clientCert(), config.protocol());
         this.proxyTls = config.proxy().filter(ProxyConfig::tls)
                 .map(p -> TlsContexts.proxy(p.proxyCa())).orElse(null);
         ThreadPoolExecutor pool = new ThreadPoolExecutor(4, 4, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
@@ -106,19 +110,64 @@ public final class Connector implements AutoCloseable {
 
     /**
      * Opens a connection for {@code route} on {@code loop}. When the upstream's handshake is done
-     * and it selected {@code h2}, {@code application} is added to the pipeline (before any
-     * application byte is read; a {@link ChannelInitializer} is the usual choice) and the future
-     * succeeds with the channel. Otherwise the future fails with a {@link ConnectorException} and
-     * the channel is closed. Cancelling the future aborts the attempt.
+     * and it selected the configured protocol by ALPN ({@code h2} by default; for
+     * {@link UpstreamProtocol#HTTP_1_1}, {@code http/1.1} or nothing), {@code application} is
+     * added to the pipeline (before any application byte is read; a {@link ChannelInitializer} is
+     * the usual choice) and the future succeeds with the channel, {@code AUTO_READ} on. Otherwise
+     * the future fails with a {@link ConnectorException} and the channel is closed. Cancelling the
+     * future aborts the attempt.
      */
     public Future<Channel> connect(EventLoop loop, Route route, ChannelHandler application) {
+        return start(loop, route, Objects.requireNonNull(application, "application"), false);
+    }
+
+    /**
+     * Opens a raw byte tunnel to {@code route}'s {@code host:port}: TCP directly (same resolver
+     * and {@link ConnectorConfig#avoid() avoid} guard as {@link #connect}), or through the proxy
+     * with {@code CONNECT host:port} (same Basic auth, proxy TLS, timeouts, error mapping and
+     * messages). No upstream TLS: the route's authority plays no part. The future succeeds, on
+     * {@code loop}, once the tunnel is usable, with {@code AUTO_READ} off and nothing of ours in
+     * the pipeline: no {@code CONNECT} handler, no watcher. (Through an {@code https://} proxy the
+     * {@link UpstreamPipeline#PROXY_TLS} handler stays: it is the tunnel's transport.) Otherwise it
+     * fails with a {@link ConnectorException} and the channel is closed; cancelling it aborts.
+     *
+     * <p><b>Bytes that came with the proxy's answer.</b> A proxy may pass on tunnel bytes in the
+     * same read as its {@code 2xx} head (only if the upstream speaks first: a TLS server never
+     * does, but the bytes must not be lost if it happens). They were read already, before the
+     * caller could add a handler, so they are held: in that case only, the pipeline keeps one
+     * handler, {@link UpstreamPipeline#TUNNEL_HANDOVER}, in front of whatever the caller adds.
+     * The caller's first {@code read()} (with {@code AUTO_READ} off, nothing arrives without one)
+     * delivers them through the pipeline as {@code channelRead}s plus {@code channelReadComplete}
+     * to the handlers added after it, and the handover handler removes itself; a close delivers
+     * them first too. So: add your handlers with {@code addLast}, from any thread, then
+     * {@code read()}. Callers that can name their handler up front use
+     * {@link #tunnel(EventLoop, Route, ChannelHandler)}, which never needs the handover handler.
+     */
+    public Future<Channel> tunnel(EventLoop loop, Route route) {
+        return start(loop, route, null, true);
+    }
+
+    /**
+     * As {@link #tunnel(EventLoop, Route)}, but {@code application} is added at the end of the
+     * pipeline as soon as the tunnel is usable: for a proxy, before the {@code CONNECT} handler
+     * removes itself, so that bytes that came with the proxy's {@code 2xx} head are its first
+     * {@code channelRead}s; then, once the {@code CONNECT} handler is gone, the future succeeds.
+     * {@code application} is added to an active channel: it sees {@code handlerAdded}, not
+     * {@code channelActive}. {@code AUTO_READ} is off: it calls {@code read()} when it wants bytes.
+     * Should the tunnel close in between, the future fails and {@code application} sees the close.
+     */
+    public Future<Channel> tunnel(EventLoop loop, Route route, ChannelHandler application) {
+        return start(loop, route, Objects.requireNonNull(application, "application"), true);
+    }
+
+    private Future<Channel> start(EventLoop loop, Route route, ChannelHandler application, boolean raw) {
         Promise<Channel> promise = loop.newPromise();
         Class<? extends SocketChannel> channelClass = channelClassFor(loop);
         if (channelClass == null) {
             promise.setFailure(new IllegalArgumentException("not an epoll or NIO event loop: " + loop));
             return promise;
         }
-        Attempt attempt = new Attempt(loop, channelClass, route, application, promise);
+        Attempt attempt = new Attempt(loop, channelClass, route, application, raw, promise);
         if (loop.inEventLoop()) {
             attempt.start();
         } else {
@@ -148,14 +197,23 @@ public final class Connector implements AutoCloseable {
         return null;
     }
 
-    private enum Phase { PROXY, TLS }
+    /**
+     * Where an attempt stands: waiting for the proxy's {@code CONNECT} answer, for the direct TCP
+     * connection of a raw tunnel, for the upstream TLS handshake, or handing a raw tunnel over.
+     */
+    private enum Phase { PROXY, TCP, TLS, HANDOVER }
 
-    /** One connection attempt; confined to its event loop once started. */
+    /**
+     * One connection attempt, for {@link #connect} (upstream TLS, then {@code application}) or for
+     * a raw {@link #tunnel} ({@code application} may be null); confined to its event loop once
+     * started.
+     */
     private final class Attempt {
         private final EventLoop loop;
         private final Class<? extends SocketChannel> channelClass;
         private final Route route;
         private final ChannelHandler application;
+        private final boolean raw;
         private final Promise<Channel> promise;
         private final Optional<ProxyConfig> proxy = config.proxy();
         private final String target;
@@ -164,11 +222,12 @@ public final class Connector implements AutoCloseable {
         private Channel channel;
 
         Attempt(EventLoop loop, Class<? extends SocketChannel> channelClass, Route route, ChannelHandler application,
-                Promise<Channel> promise) {
+                boolean raw, Promise<Channel> promise) {
             this.loop = loop;
             this.channelClass = channelClass;
             this.route = route;
             this.application = application;
+            this.raw = raw;
             this.promise = promise;
             String host = route.host().indexOf(':') >= 0 ? "[" + route.host() + "]" : route.host();
             this.target = host + ":" + route.port();
@@ -259,6 +318,8 @@ public final class Connector implements AutoCloseable {
                     .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) config.connectTimeout().toMillis())
                     .option(ChannelOption.TCP_NODELAY, true)
                     .option(ChannelOption.SO_KEEPALIVE, true)
+                    // A direct raw tunnel reads nothing itself: off before the first read.
+                    .option(ChannelOption.AUTO_READ, !(raw && proxy.isEmpty()))
                     .handler(new ChannelInitializer<Channel>() {
                         @Override
                         protected void initChannel(Channel ch) {
@@ -298,10 +359,49 @@ public final class Connector implements AutoCloseable {
                 p.addLast(UpstreamPipeline.PROXY_CONNECT, new HttpConnectHandler(target,
                         proxyConfig.authorization().orElse(null), ends, config.connectTimeout().toMillis()));
                 p.addLast(UpstreamPipeline.CONNECT_WATCH, new Watch(Phase.PROXY));
+            } else if (raw) {
+                p.addLast(UpstreamPipeline.CONNECT_WATCH, new Watch(Phase.TCP));
             } else {
                 p.addLast(UpstreamPipeline.UPSTREAM_TLS, newUpstreamTls(ch));
                 p.addLast(UpstreamPipeline.CONNECT_WATCH, new Watch(Phase.TLS));
             }
+        }
+
+        /**
+         * The raw tunnel is usable: hand it over. An application handler goes in at once, so that
+         * a {@code CONNECT} handler that is removing itself passes its remaining bytes to it;
+         * without one, the watcher holds whatever is read until then. The future succeeds in a
+         * task, which runs once the read in progress is over: by then the {@code CONNECT} handler
+         * is gone and its leftover, with whatever else that read brought (a TLS proxy decodes
+         * several records at once), has reached the application or the watcher. The watcher then
+         * leaves, or gives way to a {@link TunnelHandover} if it holds bytes.
+         */
+        private void tunnelReady(ChannelHandlerContext ctx, Watch watch) {
+            Channel ch = ctx.channel();
+            ch.config().setAutoRead(false);
+            watch.phase = Phase.HANDOVER;
+            if (application != null) {
+                ctx.pipeline().addAfter(ctx.name(), null, application);
+            }
+            loop.execute(() -> {
+                if (watch.phase != Phase.HANDOVER || promise.isDone()) {
+                    return; // failed or cancelled meanwhile: fail() closed the channel
+                }
+                if (!ch.isActive()) {
+                    fail(closedEarly());
+                    return;
+                }
+                if (watch.held.isEmpty()) {
+                    ctx.pipeline().remove(watch);
+                } else {
+                    List<Object> held = new ArrayList<>(watch.held);
+                    watch.held.clear();
+                    ctx.pipeline().replace(watch, UpstreamPipeline.TUNNEL_HANDOVER, new TunnelHandover(held));
+                }
+                if (!promise.trySuccess(ch)) {
+                    ch.close();
+                }
+            });
         }
 
         private SslHandler newUpstreamTls(Channel ch) {
@@ -323,6 +423,12 @@ public final class Connector implements AutoCloseable {
                             ends + ", cannot resolve " + host + ": " + what, e);
         }
 
+        /** A raw tunnel that closed before it could be handed over. */
+        private ConnectorException closedEarly() {
+            return new ConnectorException(RelayError.UPSTREAM_UNAVAILABLE, ends + (proxy.isPresent()
+                    ? ", tunnel closed right after the proxy's answer" : ", connection closed right after it opened"));
+        }
+
         private ConnectorException tlsFailure(Throwable cause) {
             return new ConnectorException(RelayError.UPSTREAM_TLS_FAILED,
                     "tls, " + route.authority() + " (" + ends + "): " + describeTls(cause), cause);
@@ -340,14 +446,40 @@ public final class Connector implements AutoCloseable {
         /** Until the upstream is usable: maps every failure to a {@link ConnectorException}. */
         private final class Watch extends ChannelInboundHandlerAdapter {
             private Phase phase;
+            /** Raw tunnel bytes read during the handover, in order; passed on or released. */
+            private final List<Object> held = new ArrayList<>(1);
 
             Watch(Phase phase) {
                 this.phase = phase;
             }
 
             @Override
+            public void channelActive(ChannelHandlerContext ctx) {
+                ctx.fireChannelActive();
+                if (phase == Phase.TCP) {
+                    tunnelReady(ctx, this);
+                }
+            }
+
+            @Override
+            public void handlerRemoved(ChannelHandlerContext ctx) {
+                releaseHeld();
+            }
+
+            private void releaseHeld() {
+                for (Object msg : held) {
+                    ReferenceCountUtil.release(msg);
+                }
+                held.clear();
+            }
+
+            @Override
             public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
                 if (evt == HttpConnectHandler.TUNNEL_ESTABLISHED) {
+                    if (raw) {
+                        tunnelReady(ctx, this);
+                        return;
+                    }
                     phase = Phase.TLS;
                     ctx.pipeline().addBefore(ctx.name(), UpstreamPipeline.UPSTREAM_TLS, newUpstreamTls(ctx.channel()));
                     return;
@@ -366,10 +498,11 @@ public final class Connector implements AutoCloseable {
                     }
                     SslHandler tls = (SslHandler) ctx.pipeline().get(UpstreamPipeline.UPSTREAM_TLS);
                     String protocol = tls.applicationProtocol();
-                    if (!"h2".equals(protocol)) {
+                    UpstreamProtocol wanted = config.protocol();
+                    if (!wanted.accepts(protocol)) {
                         fail(new ConnectorException(RelayError.UPSTREAM_TLS_FAILED, "tls, " + route.authority()
-                                + " (" + ends + "): upstream did not select h2 by ALPN (selected: "
-                                + (protocol == null ? "none" : protocol) + ")"));
+                                + " (" + ends + "): upstream did not select " + wanted.alpnId()
+                                + " by ALPN (selected: " + (protocol == null ? "none" : protocol) + ")"));
                         return;
                     }
                     ctx.pipeline().addAfter(ctx.name(), null, application);
@@ -386,6 +519,9 @@ public final class Connector implements AutoCloseable {
             public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
                 if (cause instanceof ConnectorException e) {
                     fail(e);
+                } else if (phase == Phase.HANDOVER) {
+                    ConnectorException early = closedEarly();
+                    fail(new ConnectorException(early.error(), early.getMessage() + ": " + describe(cause), cause));
                 } else if (phase == Phase.PROXY) {
                     fail(new ConnectorException(RelayError.PROXY_UNAVAILABLE,
                             ends + ", " + describeTls(cause), cause));
@@ -396,17 +532,37 @@ public final class Connector implements AutoCloseable {
 
             @Override
             public void channelInactive(ChannelHandlerContext ctx) {
-                fail(phase == Phase.PROXY
-                        ? new ConnectorException(RelayError.PROXY_UNAVAILABLE, ends + ", proxy closed the connection")
-                        : new ConnectorException(RelayError.UPSTREAM_TLS_FAILED, "tls, " + route.authority() + " ("
-                                + ends + "): connection closed during the TLS handshake"));
+                releaseHeld();
+                fail(switch (phase) {
+                    case PROXY -> new ConnectorException(RelayError.PROXY_UNAVAILABLE,
+                            ends + ", proxy closed the connection");
+                    case TLS -> new ConnectorException(RelayError.UPSTREAM_TLS_FAILED, "tls, " + route.authority()
+                            + " (" + ends + "): connection closed during the TLS handshake");
+                    case TCP, HANDOVER -> closedEarly();
+                });
                 ctx.fireChannelInactive();
             }
 
             @Override
             public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                if (phase == Phase.HANDOVER) {
+                    if (application != null) {
+                        ctx.fireChannelRead(msg); // the application is next: the tunnel's first bytes are its
+                    } else {
+                        held.add(msg); // the tunnel's first bytes: kept for the caller
+                    }
+                    return;
+                }
                 // Nothing is read before the handshake completes; never pass it on.
                 ReferenceCountUtil.release(msg);
+            }
+
+            @Override
+            public void channelReadComplete(ChannelHandlerContext ctx) {
+                if (phase == Phase.HANDOVER && application != null) {
+                    ctx.fireChannelReadComplete();
+                }
+                // Otherwise swallowed like the reads it completes.
             }
         }
     }

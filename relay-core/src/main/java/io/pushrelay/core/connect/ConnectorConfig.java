@@ -22,10 +22,15 @@ import java.util.Set;
  * @param avoid            addresses never connected to in direct mode: the relay's own listeners.
  *                         A wildcard address (0.0.0.0 or ::) stands for every local address on
  *                         that port.
+ * @param protocol         what the upstream TLS handshake offers by ALPN and accepts:
+ *                         {@link UpstreamProtocol#H2} (the default, APNS/FCM) or
+ *                         {@link UpstreamProtocol#HTTP_1_1} (the chain to relay-post). Raw
+ *                         {@link Connector#tunnel tunnels} have no upstream TLS and ignore it.
  */
 public record ConnectorConfig(Optional<ProxyConfig> proxy, Optional<Path> upstreamCa,
                               Optional<ClientIdentity> clientCert, Duration connectTimeout,
-                              Duration handshakeTimeout, HostResolver resolver, Set<InetSocketAddress> avoid) {
+                              Duration handshakeTimeout, HostResolver resolver, Set<InetSocketAddress> avoid,
+                              UpstreamProtocol protocol) {
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(10);
     public static final Duration DEFAULT_HANDSHAKE_TIMEOUT = Duration.ofSeconds(10);
 
@@ -43,43 +48,57 @@ public record ConnectorConfig(Optional<ProxyConfig> proxy, Optional<Path> upstre
         }
         resolver = resolver == null ? HostResolver.system() : resolver;
         avoid = avoid == null ? Set.of() : Set.copyOf(avoid);
+        protocol = protocol == null ? UpstreamProtocol.H2 : protocol;
+    }
+
+    /** As before {@code protocol} existed: ALPN h2. */
+    public ConnectorConfig(Optional<ProxyConfig> proxy, Optional<Path> upstreamCa, Optional<ClientIdentity> clientCert,
+                           Duration connectTimeout, Duration handshakeTimeout, HostResolver resolver,
+                           Set<InetSocketAddress> avoid) {
+        this(proxy, upstreamCa, clientCert, connectTimeout, handshakeTimeout, resolver, avoid, UpstreamProtocol.H2);
     }
 
     /** Direct, JDK trust only, no client certificate, default timeouts, JVM resolver. */
     public static ConnectorConfig direct() {
         return new ConnectorConfig(Optional.empty(), Optional.empty(), Optional.empty(), DEFAULT_CONNECT_TIMEOUT,
-                DEFAULT_HANDSHAKE_TIMEOUT, HostResolver.system(), Set.of());
+                DEFAULT_HANDSHAKE_TIMEOUT, HostResolver.system(), Set.of(), UpstreamProtocol.H2);
     }
 
     public ConnectorConfig withProxy(ProxyConfig p) {
         return new ConnectorConfig(Optional.ofNullable(p), upstreamCa, clientCert, connectTimeout, handshakeTimeout,
-                resolver, avoid);
+                resolver, avoid, protocol);
     }
 
     public ConnectorConfig withUpstreamCa(Path ca) {
         return new ConnectorConfig(proxy, Optional.ofNullable(ca), clientCert, connectTimeout, handshakeTimeout,
-                resolver, avoid);
+                resolver, avoid, protocol);
     }
 
     public ConnectorConfig withClientCert(ClientIdentity identity) {
         return new ConnectorConfig(proxy, upstreamCa, Optional.ofNullable(identity), connectTimeout,
-                handshakeTimeout, resolver, avoid);
+                handshakeTimeout, resolver, avoid, protocol);
     }
 
     public ConnectorConfig withConnectTimeout(Duration d) {
-        return new ConnectorConfig(proxy, upstreamCa, clientCert, d, handshakeTimeout, resolver, avoid);
+        return new ConnectorConfig(proxy, upstreamCa, clientCert, d, handshakeTimeout, resolver, avoid, protocol);
     }
 
     public ConnectorConfig withHandshakeTimeout(Duration d) {
-        return new ConnectorConfig(proxy, upstreamCa, clientCert, connectTimeout, d, resolver, avoid);
+        return new ConnectorConfig(proxy, upstreamCa, clientCert, connectTimeout, d, resolver, avoid, protocol);
     }
 
     public ConnectorConfig withResolver(HostResolver r) {
-        return new ConnectorConfig(proxy, upstreamCa, clientCert, connectTimeout, handshakeTimeout, r, avoid);
+        return new ConnectorConfig(proxy, upstreamCa, clientCert, connectTimeout, handshakeTimeout, r, avoid, protocol);
     }
 
     public ConnectorConfig withAvoid(Set<InetSocketAddress> addresses) {
         return new ConnectorConfig(proxy, upstreamCa, clientCert, connectTimeout, handshakeTimeout, resolver,
-                addresses);
+                addresses, protocol);
+    }
+
+    /** Offers and accepts {@code p} by ALPN in the upstream TLS handshake. */
+    public ConnectorConfig withProtocol(UpstreamProtocol p) {
+        return new ConnectorConfig(proxy, upstreamCa, clientCert, connectTimeout, handshakeTimeout, resolver, avoid,
+                p);
     }
 }

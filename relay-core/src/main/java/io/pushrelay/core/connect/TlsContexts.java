@@ -2,7 +2,6 @@ package io.pushrelay.core.connect;
 
 import io.netty.handler.codec.http2.Http2SecurityUtil;
 import io.netty.handler.ssl.ApplicationProtocolConfig;
-import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SupportedCipherSuiteFilter;
@@ -32,16 +31,16 @@ final class TlsContexts {
     private TlsContexts() {
     }
 
-    /** Upstream: ALPN offering only h2, host name verification, optional client certificate. */
-    static SslContext upstream(Optional<Path> extraCa, Optional<ClientIdentity> identity) {
+    /** Upstream: ALPN offering only {@code protocol}, host name verification, optional client certificate. */
+    static SslContext upstream(Optional<Path> extraCa, Optional<ClientIdentity> identity, UpstreamProtocol protocol) {
         SslContextBuilder builder = base(extraCa)
                 .ciphers(Http2SecurityUtil.CIPHERS, SupportedCipherSuiteFilter.INSTANCE)
                 // NO_ADVERTISE/ACCEPT: the handshake completes whatever the server picks, and the
-                // connector then fails it clearly when that is not h2.
+                // connector then fails it clearly when that is not acceptable.
                 .applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
                         ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
                         ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
-                        ApplicationProtocolNames.HTTP_2));
+                        protocol.alpnId()));
         identity.ifPresent(id -> builder.keyManager(id.keyManagerFactory()));
         return build(builder, "upstream");
     }

@@ -30,7 +30,10 @@ import java.util.Set;
  * given ports; {@code hosts_file} maps the given names (by default the APNS hosts) to 127.0.0.1
  * and {@code dns_nameservers 127.0.0.1} keeps Squid off real DNS, so {@code CONNECT
  * api.push.apple.com:PORT} reaches a local mock. Optional Basic auth ({@code basic_ncsa_auth}),
- * optional TLS listener ({@code https_port}).
+ * optional TLS listener ({@code https_port}), optional TLS inspection ({@code ssl-bump}: Squid ends
+ * each CONNECT's TLS with a certificate it makes for the target, signed by a given CA, opens its
+ * own TLS to the target, and logs every request inside, e.g.
+ * {@code POST https://relay-post.test:8443/3/device/...}).
  *
  * <pre>
  * try (Squid squid = Squid.builder().allowPorts(mockPort).basicAuth("alice", "secret").start()) {
@@ -40,7 +43,22 @@ import java.util.Set;
  * }
  * </pre>
  *
- * Fails (never skips) when Squid is not installed. {@link #close()} stops it even after a failed
+ * TLS inspection, as a legacy proxy between relay-pre and relay-post:
+ * <pre>
+ * TestPki bumpCa = TestPki.createUnconstrained(dir.resolve("bump"), "inspection CA");
+ * try (Squid squid = Squid.builder().allowPorts(postPort).hosts("relay-post.test")
+ *         .sslBump(bumpCa.caPem(), bumpCa.caKey())      // clients must trust bumpCa
+ *         .trustUpstream(postPki.caPem())                // Squid must trust relay-post
+ *         .start()) {
+ *     ... CONNECT relay-post.test:postPort, TLS (sees a certificate from bumpCa), requests ...
+ *     squid.stop();
+ *     squid.accessLog()  // one entry per request: method POST, url https://relay-post.test:PORT/3/device/...
+ * }
+ * </pre>
+ * Squid forwards a bumped request only to the host and port of the tunnel it came through: a
+ * {@code Host} naming another host or port is answered 503 {@code ERR_CANNOT_FORWARD}.
+ *
+ * <p>Fails (never skips) when Squid is not installed. {@link #close()} stops it even after a failed
  * test and deletes its folder ({@link Builder#keepFiles()} keeps it for inspection). The folder
  * is made under {@code java.io.tmpdir} unless a parent is given; that parent and its own parents
  * get search permission for others so that {@code proxy} can reach it.
@@ -48,6 +66,7 @@ import java.util.Set;
 public final class Squid implements Closeable {
     private static final List<String> SQUID_PATHS = List.of("/usr/sbin/squid", "/usr/bin/squid");
     private static final Path NCSA_AUTH = Paths.get("/usr/lib/squid/basic_ncsa_auth");
+    private static final Path CERTGEN = Paths.get("/usr/lib/squid/security_file_certgen");
     private static final int START_ATTEMPTS = 5;
 
     private final Path dir;
@@ -78,6 +97,9 @@ public final class Squid implements Closeable {
         private Path certPem;
         private Path keyPem;
         private Path parent;
+        private Path bumpCaCert;
+        private Path bumpCaKey;
+        private Path upstreamCa;
         private Duration startTimeout = Duration.ofSeconds(20);
         private boolean keepFiles;
 
@@ -121,6 +143,24 @@ public final class Squid implements Closeable {
         public Builder tls(Path chainPem, Path privateKeyPem) {
             this.certPem = chainPem;
             this.keyPem = privateKeyPem;
+            return this;
+        }
+
+        /**
+         * TLS inspection on the plain {@code http_port}: {@code ssl-bump} with certificates made
+         * on the fly ({@code security_file_certgen}) and signed by this CA (PEM certificate and
+         * PEM key; an unconstrained CA, since it signs whatever name a client connects to);
+         * {@code ssl_bump peek step1}, {@code ssl_bump bump all}. Clients trust that CA.
+         */
+        public Builder sslBump(Path caCertPem, Path caKeyPem) {
+            this.bumpCaCert = caCertPem;
+            this.bumpCaKey = caKeyPem;
+            return this;
+        }
+
+        /** The CA (PEM) Squid trusts for its own TLS to the targets of bumped tunnels ({@code tls_outgoing_options cafile=}). */
+        public Builder trustUpstream(Path caPem) {
+            this.upstreamCa = caPem;
             return this;
         }
 
@@ -208,6 +248,25 @@ public final class Squid implements Closeable {
                 }
                 writeReadable(dir.resolve("htpasswd"), user + ":" + hash.output().trim() + "\n");
             }
+            if (bumpCaCert != null) {
+                if (certPem != null) {
+                    throw new IllegalStateException("ssl-bump is on the plain http_port: not together with tls()");
+                }
+                if (!Files.isExecutable(CERTGEN)) {
+                    throw new IllegalStateException(CERTGEN + " missing (apt-get install squid-openssl)");
+                }
+                writeReadable(dir.resolve("bump-ca.pem"), Files.readString(bumpCaCert, StandardCharsets.US_ASCII)
+                        + Files.readString(bumpCaKey, StandardCharsets.US_ASCII));
+                ExternalProcess.Result db = ExternalProcess.run(Duration.ofSeconds(20), Map.of(),
+                        List.of(CERTGEN.toString(), "-c", "-s", dir.resolve("certs").toString(), "-M", "4MB"));
+                if (db.exitCode() != 0) {
+                    throw new IllegalStateException("security_file_certgen -c failed: " + db.output());
+                }
+                giveToProxy(dir.resolve("certs"));
+            }
+            if (upstreamCa != null) {
+                writeReadable(dir.resolve("upstream-ca.pem"), Files.readString(upstreamCa, StandardCharsets.US_ASCII));
+            }
             if (certPem != null) {
                 Files.copy(certPem, dir.resolve("tls.pem"), StandardCopyOption.REPLACE_EXISTING);
                 Files.copy(keyPem, dir.resolve("tls.key"), StandardCopyOption.REPLACE_EXISTING);
@@ -221,8 +280,19 @@ public final class Squid implements Closeable {
             if (certPem != null) {
                 lines.add("https_port 127.0.0.1:" + port + " tls-cert=" + dir.resolve("tls.pem") + " tls-key="
                         + dir.resolve("tls.key"));
+            } else if (bumpCaCert != null) {
+                lines.add("http_port 127.0.0.1:" + port + " ssl-bump tls-cert=" + dir.resolve("bump-ca.pem")
+                        + " generate-host-certificates=on dynamic_cert_mem_cache_size=4MB");
+                lines.add("sslcrtd_program " + CERTGEN + " -s " + dir.resolve("certs") + " -M 4MB");
+                lines.add("sslcrtd_children 4 startup=1 idle=1");
+                lines.add("acl step1 at_step SslBump1");
+                lines.add("ssl_bump peek step1");
+                lines.add("ssl_bump bump all");
             } else {
                 lines.add("http_port 127.0.0.1:" + port);
+            }
+            if (upstreamCa != null) {
+                lines.add("tls_outgoing_options cafile=" + dir.resolve("upstream-ca.pem"));
             }
             lines.add("pid_filename " + dir.resolve("squid.pid"));
             lines.add("access_log stdio:" + dir.resolve("access.log"));
@@ -411,6 +481,21 @@ public final class Squid implements Closeable {
                 }
             } catch (IOException | UnsupportedOperationException e) {
                 return;
+            }
+        }
+    }
+
+    /** Makes {@code path} and everything under it owned by {@code proxy}, the user Squid runs as. */
+    private static void giveToProxy(Path path) throws IOException {
+        UserPrincipal proxy;
+        try {
+            proxy = path.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("proxy");
+        } catch (IOException | UnsupportedOperationException e) {
+            return; // no such user: Squid runs as whoever started it
+        }
+        try (java.util.stream.Stream<Path> files = Files.walk(path)) {
+            for (Path p : (Iterable<Path>) files::iterator) {
+                Files.setOwner(p, proxy);
             }
         }
     }

@@ -35,12 +35,33 @@ public final class TestPki {
         return new TestPki(dir, ca);
     }
 
+    /**
+     * A CA without name constraints in {@code dir}: a TLS-inspecting proxy's own CA, which signs
+     * certificates for whatever name a client connects to (see {@link Squid.Builder#sslBump}).
+     */
+    public static TestPki createUnconstrained(Path dir, String caName) {
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        CertificateAuthority ca = CertificateAuthority.create(
+                CertificateAuthority.Options.defaults().withName(caName).withNameConstraints(false));
+        ca.save(dir, null, true);
+        return new TestPki(dir, ca);
+    }
+
     public CertificateAuthority ca() {
         return ca;
     }
 
     public Path caPem() {
         return dir.resolve("ca.pem");
+    }
+
+    /** The CA's private key (PKCS#8 PEM, not encrypted). */
+    public Path caKey() {
+        return dir.resolve("ca.key");
     }
 
     /** A server certificate for the hosts plus 127.0.0.1 and ::1: {@code base.pem} (chain) and {@code base.key}. */

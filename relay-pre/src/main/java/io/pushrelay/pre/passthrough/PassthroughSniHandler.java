@@ -27,6 +27,8 @@ public final class PassthroughSniHandler extends AbstractSniHandler<Channel> {
     private final RouteTable routes;
     private final TunnelOpener opener;
     private final PassthroughStats stats;
+    /** The decoder may look up again on bytes already buffered; one decision per connection. */
+    private boolean decided;
 
     public PassthroughSniHandler(RouteTable routes, TunnelOpener opener, long handshakeTimeoutMillis,
                                  PassthroughStats stats) {
@@ -52,6 +54,13 @@ public final class PassthroughSniHandler extends AbstractSniHandler<Channel> {
     @Override
     protected void onLookupComplete(ChannelHandlerContext ctx, String hostname, Future<Channel> future) {
         Channel downstream = ctx.channel();
+        if (decided) {
+            if (future.isSuccess()) {
+                future.getNow().close();
+            }
+            return;
+        }
+        decided = true;
         if (!future.isSuccess()) {
             stats.refused.increment();
             LOG.warn("passthrough {} => {}: {}", downstream.remoteAddress(), hostname == null ? "-" : hostname,
@@ -74,6 +83,11 @@ public final class PassthroughSniHandler extends AbstractSniHandler<Channel> {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (decided) {
+            ctx.close();
+            return;
+        }
+        decided = true;
         stats.refused.increment();
         LOG.warn("passthrough {}: not a TLS ClientHello ({})", ctx.channel().remoteAddress(), cause.getMessage());
         ctx.close();
