@@ -50,7 +50,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Normalisation: {@code Host} (or the authority of an absolute-form target, which must then
  * agree with {@code Host}, RFC 9112 3.2.2) becomes the authority, header names are lower-cased,
- * hop-by-hop headers and {@code Expect} removed.
+ * hop-by-hop headers and {@code Expect} removed. An origin-form request with
+ * {@code Forwarded: host=...} (RFC 7239 5.3) is for that host instead, and loses the header: what a
+ * chained relay-pre sends ({@code Host} naming this relay, as a TLS-inspecting proxy between the
+ * two requires); the route table decides either way, so this opens nothing.
  * {@code Expect: 100-continue} is answered {@code 100 Continue} when the request's turn
  * comes. A body announced over the limit is answered 413 before it is read; one that grows
  * over it, 413 as soon as it does; a malformed request 400. After such an answer the
@@ -77,6 +80,7 @@ public final class H1InboundHandler extends ChannelInboundHandlerAdapter {
     private static final long LINGER_MAX_MILLIS = 2000;
     private static final AsciiString HOST = AsciiString.cached("host");
     private static final AsciiString EXPECT = AsciiString.cached("expect");
+    private static final AsciiString FORWARDED = AsciiString.cached("forwarded");
     private static final int INITIAL_BODY_CAPACITY = 1024;
 
     private final InboundSettings settings;
@@ -236,6 +240,19 @@ public final class H1InboundHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         exchange.headers = requestHeaders(head.headers());
+        if (exchange.originForm && exchange.headers.contains(FORWARDED)) {
+            ForwardedHost.Result forwarded = ForwardedHost.of(exchange.headers.getAll(FORWARDED));
+            if (forwarded.malformed()) {
+                refuseMalformed(exchange);
+                return;
+            }
+            if (forwarded.host() != null) {
+                // A chained relay-pre's shape: Host names this relay (what a TLS-inspecting proxy between
+                // us insists on), Forwarded the authority the request is for. Consumed here.
+                exchange.authority = forwarded.host();
+                exchange.headers.remove(FORWARDED);
+            }
+        }
         exchange.keepAlive = HttpUtil.isKeepAlive(head);
         if (exchange.tunnel) {
             tunnelling = true;
@@ -300,6 +317,7 @@ public final class H1InboundHandler extends ChannelInboundHandlerAdapter {
         if (uri.startsWith("/") || ("*".equals(uri) && HttpMethod.OPTIONS.name().equals(exchange.method))) {
             exchange.authority = host;
             exchange.path = uri;
+            exchange.originForm = true;
             return true;
         }
         return false;
@@ -631,6 +649,8 @@ public final class H1InboundHandler extends ChannelInboundHandlerAdapter {
         boolean abandoned;
         /** A CONNECT: {@code authority} is its {@code host:port}. */
         boolean tunnel;
+        /** The target was in origin-form: the authority came from {@code Host} (or {@code Forwarded}). */
+        boolean originForm;
         int limit;
         long expectedLength = -1;
         ByteBuf body;

@@ -524,4 +524,51 @@ class H1InboundHandlerTest {
         String out = output(ch);
         assertTrue(out.startsWith("HTTP/1.1 " + parts[0] + " " + parts[1] + "\r\n"), out);
     }
+
+    // ---- Forwarded: host= (a chained relay-pre) ----
+
+    @Test
+    void forwardedHostShouldBeTheAuthorityOfAnOriginFormRequestAndBeConsumed() {
+        EmbeddedChannel ch = channel();
+        send(ch, "POST " + PATH + " HTTP/1.1\r\nHost: relay-post.example:8443\r\n"
+                + "Forwarded: host=\"api.push.apple.com\";proto=https\r\napns-topic: t\r\n"
+                + "Content-Length: 2\r\n\r\n{}");
+        assertEquals(1, upstream.calls().size());
+        RelayRequest request = upstream.call(0).request();
+        assertEquals("api.push.apple.com", request.authority());
+        assertNull(request.headers().get("forwarded"));
+    }
+
+    @Test
+    void forwardedHostShouldComeFromTheFirstElementThatHasOne() {
+        EmbeddedChannel ch = channel();
+        send(ch, "POST " + PATH + " HTTP/1.1\r\nHost: relay\r\nForwarded: for=192.0.2.1;proto=https\r\n"
+                + "Forwarded: for=\"[2001:db8::1]:4711\", host=api.push.apple.com:443;proto=https, host=evil.example\r\n"
+                + "apns-topic: t\r\nContent-Length: 2\r\n\r\n{}");
+        assertEquals("api.push.apple.com:443", upstream.call(0).request().authority());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"host=\"api.push.apple.com", "host=api.push.apple.com/evil", "host=\"a b\"",
+        "host=", "=x", "host=user@api.push.apple.com", "host=api.push.apple.com:99999", "host=x;;junk"})
+    void malformedForwardedShouldAnswer400(String forwarded) {
+        EmbeddedChannel ch = channel();
+        send(ch, "POST " + PATH + " HTTP/1.1\r\nHost: relay\r\nForwarded: " + forwarded + "\r\n"
+                + "Content-Length: 2\r\n\r\n{}");
+        String out = output(ch);
+        assertTrue(out.startsWith("HTTP/1.1 400 Bad Request\r\n"), forwarded + ": " + out);
+        assertEquals(0, upstream.calls().size());
+    }
+
+    @Test
+    void forwardedWithoutHostAndAbsoluteFormShouldKeepTheirAuthority() {
+        EmbeddedChannel ch = channel();
+        send(ch, "POST " + PATH + " HTTP/1.1\r\nHost: api.push.apple.com\r\nForwarded: for=192.0.2.1\r\n"
+                + "apns-topic: t\r\nContent-Length: 2\r\n\r\n{}"
+                + "POST https://api.push.apple.com" + PATH + " HTTP/1.1\r\nHost: api.push.apple.com\r\n"
+                + "Forwarded: host=fcm.googleapis.com\r\napns-topic: t\r\nContent-Length: 2\r\n\r\n{}");
+        assertEquals("api.push.apple.com", upstream.call(0).request().authority());
+        assertEquals("for=192.0.2.1", upstream.call(0).request().headers().get("forwarded").toString());
+        assertEquals("api.push.apple.com", upstream.call(1).request().authority());
+    }
 }
