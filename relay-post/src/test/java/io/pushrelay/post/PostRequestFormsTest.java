@@ -98,6 +98,18 @@ class PostRequestFormsTest {
     }
 
     @Test
+    void h2ByAlpnOnTheListenerItselfShouldReachTheMock() {
+        String url = "https://" + APNS + ":" + port(relay) + "/3/device/";
+        String[] tls = {"--http2", "--cacert", bed.pki.caPem().toString(), "--resolve",
+            APNS + ":" + port(relay) + ":127.0.0.1"};
+        assertAccepted(post("11111111-2222-3333-4444-000000000015", url + TOKEN, tls),
+                "11111111-2222-3333-4444-000000000015", "HTTP/2 200 ");
+        ExternalProcess.Result bad = post("11111111-2222-3333-4444-000000000016", url + UNKNOWN_TOKEN, tls);
+        assertTrue(bad.output().contains("HTTP/2 400"), bad.output());
+        assertTrue(bad.output().contains("{\"reason\":\"DeviceTokenNotForTopic\"}"), bad.output());
+    }
+
+    @Test
     void absoluteFormToTheRelayAsHttpsProxyShouldTakeTheAuthorityFromTheTarget() {
         String[] proxy = {"--http1.1", "--proxy", "https://127.0.0.1:" + port(relay), "--proxy-cacert",
             bed.pki.caPem().toString()};
