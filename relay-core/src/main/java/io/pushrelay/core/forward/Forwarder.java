@@ -1,6 +1,8 @@
 package io.pushrelay.core.forward;
 
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.pushrelay.core.observe.AccessLog;
 import io.pushrelay.core.policy.Policy;
 import io.pushrelay.core.policy.Route;
@@ -17,9 +19,14 @@ import org.slf4j.LoggerFactory;
  * Relay-made answers log one more line naming both ends (WARN for relay faults, INFO for
  * refusals).
  *
+ * <p>{@code CONNECT} requests come to {@link #tunnel} instead: the policy's tunnel check, then
+ * a refusal, or a {@code 200} (logged like any answer) after which the inbound side opens the
+ * tunnel.
+ *
  * <p>Threads: called on the downstream connection's event loop; the answer may come from any
- * thread (the sink passed in hops back). Buffer ownership: takes the request (and its body)
- * in every method; the answer is passed on to the caller's sink, which owns it.
+ * thread (the sink passed in hops back). {@link #replacePolicy} may be called from any thread.
+ * Buffer ownership: takes the request (and its body) in every method; the answer is passed on
+ * to the caller's sink, which owns it.
  */
 public final class Forwarder {
     private static final Logger LOG = LoggerFactory.getLogger(Forwarder.class);
@@ -89,6 +96,32 @@ public final class Forwarder {
             LOG.error("upstream failed to take {} => {}", downstream, route, e);
             logged.respond(RelayResponse.of(RelayError.INTERNAL, alloc));
         }
+    }
+
+    /**
+     * Decides a {@code CONNECT} ({@code request.authority()} is its {@code host:port}) with
+     * {@link Policy#checkTunnel}: answers {@code sink} with the refusal, or with a {@code 200}
+     * without headers or body, after which the caller turns the connection into the tunnel.
+     * Exactly one answer reaches {@code sink}, on the calling thread.
+     */
+    public void tunnel(RelayRequest request, Downstream downstream, ResponseSink sink) {
+        ByteBufAllocator alloc = request.body().alloc();
+        Policy.Decision decision;
+        try {
+            decision = policy.checkTunnel(request, downstream);
+        } catch (RuntimeException e) {
+            LOG.error("policy failed on CONNECT {} => {}", downstream, AccessLog.safe(request.authority()), e);
+            answer(request, null, RelayError.INTERNAL, alloc, sink);
+            return;
+        }
+        if (!decision.allowed()) {
+            answer(request, decision.route(), decision.error(), alloc, sink);
+            return;
+        }
+        request.release();
+        LOG.debug("tunnel {} => {}", downstream, decision.route());
+        new LoggingSink(request, decision.route(), sink).respond(new RelayResponse(200,
+                new DefaultHttp2Headers(false, 0), Unpooled.EMPTY_BUFFER, null, "-"));
     }
 
     /**

@@ -12,6 +12,12 @@ public enum RelayError {
     BAD_REQUEST(400, "RelayBadRequest", "BR"),
     /** The source, client identity or destination is not allowed here. */
     FORBIDDEN(403, "RelayForbidden", "FB"),
+    /** The client certificate names none of the allowed clients. */
+    CLIENT_NOT_ALLOWED(403, "RelayClientNotAllowed", "CD"),
+    /** The destination (absolute-form target, CONNECT target) is not in the route table: never an open proxy. */
+    DESTINATION_NOT_ALLOWED(403, "RelayDestinationNotAllowed", "DD"),
+    /** A CONNECT to a routed host on a port other than 443 or the route's own. */
+    PORT_NOT_ALLOWED(403, "RelayPortNotAllowed", "PD"),
     /** The path does not match the route's patterns (APNS itself says BadPath). */
     PATH_NOT_ALLOWED(404, "BadPath", "BP"),
     /** The method is not allowed on the route (APNS itself says MethodNotAllowed). */

@@ -16,6 +16,11 @@ public final class ConnectionAttributes {
             AttributeKey.valueOf(ConnectionAttributes.class, "clientCertificate");
     /** The name of the listener that accepted the connection. */
     public static final AttributeKey<String> LISTENER = AttributeKey.valueOf(ConnectionAttributes.class, "listener");
+    /**
+     * The {@code host:port} of the {@code CONNECT} whose tunnel this connection carries (the relay
+     * terminated its TLS); absent otherwise. Requests inside must be for that host.
+     */
+    public static final AttributeKey<String> TUNNEL = AttributeKey.valueOf(ConnectionAttributes.class, "tunnel");
     /** Set when the listener drains: handlers added later must start out draining. */
     public static final AttributeKey<Boolean> DRAINING = AttributeKey.valueOf(ConnectionAttributes.class, "draining");
 
@@ -31,7 +36,7 @@ public final class ConnectionAttributes {
     public static Downstream downstream(Channel channel) {
         String listener = channel.attr(LISTENER).get();
         return new Downstream(remoteAddress(channel), id(channel), listener == null ? "-" : listener,
-                channel.attr(CLIENT_CERTIFICATE).get());
+                channel.attr(CLIENT_CERTIFICATE).get(), channel.attr(TUNNEL).get());
     }
 
     /** The remote address, or null when the channel has none of IP (in-memory test channels). */

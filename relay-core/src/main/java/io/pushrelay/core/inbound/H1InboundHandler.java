@@ -25,6 +25,7 @@ import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
+import io.pushrelay.core.forward.AuthorityNames;
 import io.pushrelay.core.forward.Downstream;
 import io.pushrelay.core.forward.Forwarder;
 import io.pushrelay.core.forward.HopByHopHeaders;
@@ -45,15 +46,25 @@ import org.slf4j.LoggerFactory;
  * Netty's response encoder: each request (head, then a Content-Length or chunked body,
  * aggregated up to its route's limit) becomes one {@link RelayRequest} for the
  * {@link Forwarder}; answers go back in request order (pipelining), each framed with
- * {@code Content-Length} and the standard reason phrase.
+ * {@code Content-Length} and the standard reason phrase ({@link ReasonPhrases}).
  *
- * <p>Normalisation: {@code Host} (or the authority of an absolute-form target) becomes the
- * authority, header names are lower-cased, hop-by-hop headers and {@code Expect} removed.
+ * <p>Normalisation: {@code Host} (or the authority of an absolute-form target, which must then
+ * agree with {@code Host}, RFC 9112 3.2.2) becomes the authority, header names are lower-cased,
+ * hop-by-hop headers and {@code Expect} removed. An origin-form request with
+ * {@code Forwarded: host=...} (RFC 7239 5.3) is for that host instead, and loses the header: what a
+ * chained relay-pre sends ({@code Host} naming this relay, as a TLS-inspecting proxy between the
+ * two requires); the route table decides either way, so this opens nothing.
  * {@code Expect: 100-continue} is answered {@code 100 Continue} when the request's turn
  * comes. A body announced over the limit is answered 413 before it is read; one that grows
  * over it, 413 as soon as it does; a malformed request 400. After such an answer the
  * connection reads (and discards) what the downstream still sends for a moment, then closes,
  * so that the answer is not lost to a reset.
+ *
+ * <p>{@code CONNECT host:port} (RFC 9110 9.3.6) goes to {@link Forwarder#tunnel}: refused, it is
+ * answered and the connection closes; allowed, it is answered {@code 200} (no
+ * {@code Content-Length}), in its turn among pipelined requests, and then the connection
+ * becomes the tunnel ({@link TunnelTerminator}), which replaces this handler. Without a
+ * {@link InboundSettings#tunnels()} (no certificates to terminate it with), 405.
  *
  * <p>Back-pressure: the channel does not auto-read; this handler reads again only after its
  * writes went out, while the channel is writable and fewer than
@@ -69,6 +80,7 @@ public final class H1InboundHandler extends ChannelInboundHandlerAdapter {
     private static final long LINGER_MAX_MILLIS = 2000;
     private static final AsciiString HOST = AsciiString.cached("host");
     private static final AsciiString EXPECT = AsciiString.cached("expect");
+    private static final AsciiString FORWARDED = AsciiString.cached("forwarded");
     private static final int INITIAL_BODY_CAPACITY = 1024;
 
     private final InboundSettings settings;
@@ -84,6 +96,8 @@ public final class H1InboundHandler extends ChannelInboundHandlerAdapter {
     private boolean closing;
     private boolean draining;
     private boolean lingering;
+    /** A CONNECT was read: nothing more is, until the tunnel replaces this handler or the connection closes. */
+    private boolean tunnelling;
     private ScheduledFuture<?> lingerQuiet;
     private ScheduledFuture<?> lingerMax;
 
@@ -226,7 +240,31 @@ public final class H1InboundHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         exchange.headers = requestHeaders(head.headers());
+        if (exchange.originForm && exchange.headers.contains(FORWARDED)) {
+            ForwardedHost.Result forwarded = ForwardedHost.of(exchange.headers.getAll(FORWARDED));
+            if (forwarded.malformed()) {
+                refuseMalformed(exchange);
+                return;
+            }
+            if (forwarded.host() != null) {
+                // A chained relay-pre's shape: Host names this relay (what a TLS-inspecting proxy between
+                // us insists on), Forwarded the authority the request is for. Consumed here.
+                exchange.authority = forwarded.host();
+                exchange.headers.remove(FORWARDED);
+            }
+        }
         exchange.keepAlive = HttpUtil.isKeepAlive(head);
+        if (exchange.tunnel) {
+            tunnelling = true;
+            if (head.headers().contains(HttpHeaderNames.CONTENT_LENGTH)
+                    || head.headers().contains(HttpHeaderNames.TRANSFER_ENCODING)) {
+                // RFC 9110 9.3.6: a CONNECT request has no content.
+                refuseMalformed(exchange);
+                return;
+            }
+            receiving = exchange;
+            return;
+        }
         exchange.limit = forwarder.bodyLimit(exchange.authority);
         long contentLength = HttpUtil.getContentLength(head, -1L);
         if (contentLength > exchange.limit) {
@@ -253,22 +291,50 @@ public final class H1InboundHandler extends ChannelInboundHandlerAdapter {
             if (end == start) {
                 return false;
             }
-            exchange.authority = uri.substring(start, end);
+            String authority = uri.substring(start, end);
+            if (authority.indexOf('@') >= 0) {
+                // RFC 9110 4.2.4: userinfo in an http(s) URI is an error.
+                return false;
+            }
+            int defaultPort = uri.charAt(4) == ':' ? 80 : 443;
+            if (!host.isEmpty() && (!AuthorityNames.hostOf(authority).equals(AuthorityNames.hostOf(host))
+                    || AuthorityNames.portOf(authority, defaultPort) != AuthorityNames.portOf(host, defaultPort))) {
+                // RFC 9112 3.2.2: Host must be the target's authority.
+                return false;
+            }
+            exchange.authority = authority;
             String rest = uri.substring(end);
             exchange.path = rest.isEmpty() ? "/" : rest.charAt(0) == '?' ? "/" + rest : rest;
             return true;
         }
         if (HttpMethod.CONNECT.name().equals(exchange.method)) {
+            // RFC 9112 3.2.3: authority-form, host and port, nothing else.
             exchange.authority = uri;
             exchange.path = "";
-            return !uri.isEmpty();
+            exchange.tunnel = true;
+            return isHostAndPort(uri);
         }
         if (uri.startsWith("/") || ("*".equals(uri) && HttpMethod.OPTIONS.name().equals(exchange.method))) {
             exchange.authority = host;
             exchange.path = uri;
+            exchange.originForm = true;
             return true;
         }
         return false;
+    }
+
+    /** {@code host:port}, a bracketed IPv6 literal allowed, port 1-65535. */
+    private static boolean isHostAndPort(String authority) {
+        int colon = authority.lastIndexOf(':');
+        if (colon <= 0 || colon == authority.length() - 1 || authority.indexOf('@') >= 0
+                || authority.indexOf('/') >= 0) {
+            return false;
+        }
+        String host = authority.substring(0, colon);
+        if (host.startsWith("[") != host.endsWith("]") || (!host.startsWith("[") && host.indexOf(':') >= 0)) {
+            return false;
+        }
+        return AuthorityNames.portOf(authority, -1) > 0;
     }
 
     private void onContent(HttpContent content) {
@@ -308,6 +374,10 @@ public final class H1InboundHandler extends ChannelInboundHandlerAdapter {
 
     private void dispatch(H1Exchange exchange) {
         settings.counters().h1Requests.increment();
+        if (exchange.tunnel) {
+            openTunnel(exchange);
+            return;
+        }
         if (!exchange.keepAlive) {
             // The downstream said this is its last request on the connection.
             closing = true;
@@ -319,6 +389,22 @@ public final class H1InboundHandler extends ChannelInboundHandlerAdapter {
             forwarder.forward(request, downstream, exchange.sink);
         } catch (RuntimeException e) {
             LOG.error("{}: forwarding failed", downstream, e);
+            exchange.sink.respond(RelayResponse.of(RelayError.INTERNAL, ctx.alloc()));
+        }
+    }
+
+    private void openTunnel(H1Exchange exchange) {
+        RelayRequest request = exchange.request(Unpooled.EMPTY_BUFFER);
+        if (settings.tunnels() == null) {
+            LOG.debug("{}: CONNECT {} on a connection that cannot terminate a tunnel", downstream,
+                    AccessLog.safe(exchange.authority));
+            refuse(exchange, RelayError.METHOD_NOT_ALLOWED);
+            return;
+        }
+        try {
+            forwarder.tunnel(request, downstream, exchange.sink);
+        } catch (RuntimeException e) {
+            LOG.error("{}: CONNECT failed", downstream, e);
             exchange.sink.respond(RelayResponse.of(RelayError.INTERNAL, ctx.alloc()));
         }
     }
@@ -337,6 +423,9 @@ public final class H1InboundHandler extends ChannelInboundHandlerAdapter {
         exchange.closeAfter = true;
         discarding = true;
         closing = true;
+        if (exchange.tunnel) {
+            discardTunnelBytes();
+        }
         if (exchange.headers == null) {
             exchange.headers = new DefaultHttp2Headers(false, 0);
         }
@@ -359,6 +448,16 @@ public final class H1InboundHandler extends ChannelInboundHandlerAdapter {
                 break;
             }
             queue.pollFirst();
+            if (head.tunnel && head.response.error() == null && head.response.status() == 200) {
+                writeTunnelEstablished(head);
+                return;
+            }
+            if (head.tunnel) {
+                // A refused CONNECT: answered, then closed; its tunnel bytes are unwanted.
+                head.closeAfter = true;
+                discarding = true;
+                discardTunnelBytes();
+            }
             boolean close = head.closeAfter || !head.keepAlive
                     || (draining && queue.isEmpty() && receiving == null);
             last = ctx.write(response(head, close));
@@ -392,10 +491,44 @@ public final class H1InboundHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
+    /**
+     * {@code 200} to an allowed CONNECT, without {@code Content-Length} (RFC 9110 9.3.6); once it
+     * is written, the tunnel takes over the connection and this handler leaves the pipeline.
+     */
+    private void writeTunnelEstablished(H1Exchange exchange) {
+        exchange.response.release();
+        exchange.response = null;
+        for (H1Exchange rest : queue) {
+            // Nothing is read after a CONNECT; a bug if anything is here.
+            rest.abandon();
+        }
+        queue.clear();
+        String target = exchange.authority;
+        ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, ReasonPhrases.status(200),
+                Unpooled.EMPTY_BUFFER, DefaultHttpHeadersFactory.headersFactory().newEmptyHeaders(),
+                EmptyHttpHeaders.INSTANCE)).addListener((ChannelFutureListener) f -> {
+                    if (!f.isSuccess()) {
+                        LOG.debug("{}: write failed: {}", downstream, f.cause().toString());
+                        ctx.close();
+                        return;
+                    }
+                    if (!ctx.isRemoved() && ctx.channel().isActive()) {
+                        settings.tunnels().open(ctx, target);
+                    }
+                });
+    }
+
+    private void discardTunnelBytes() {
+        H1RequestDecoder decoder = ctx.pipeline().get(H1RequestDecoder.class);
+        if (decoder != null) {
+            decoder.discardRest();
+        }
+    }
+
     private DefaultFullHttpResponse response(H1Exchange exchange, boolean close) {
         RelayResponse relayed = exchange.response;
         exchange.response = null;
-        HttpResponseStatus status = HttpResponseStatus.valueOf(relayed.status());
+        HttpResponseStatus status = ReasonPhrases.status(relayed.status());
         ByteBuf body = relayed.body();
         int code = status.code();
         boolean bodyAllowed = code >= 200 && code != 204 && code != 304;
@@ -407,7 +540,7 @@ public final class H1InboundHandler extends ChannelInboundHandlerAdapter {
                     e.getMessage());
             relayed.release();
             RelayResponse internal = RelayResponse.of(RelayError.INTERNAL, ctx.alloc());
-            status = HttpResponseStatus.INTERNAL_SERVER_ERROR;
+            status = ReasonPhrases.status(500);
             body = internal.body();
             bodyAllowed = true;
             headers = responseHeaders(internal, body.readableBytes());
@@ -458,7 +591,7 @@ public final class H1InboundHandler extends ChannelInboundHandlerAdapter {
     // ---- reading ----
 
     private void maybeRead() {
-        if (!ctx.channel().isActive() || closing || discarding || lingering) {
+        if (!ctx.channel().isActive() || closing || discarding || lingering || tunnelling) {
             return;
         }
         if (draining && receiving == null) {
@@ -514,6 +647,10 @@ public final class H1InboundHandler extends ChannelInboundHandlerAdapter {
         boolean expectContinue;
         boolean continueSent;
         boolean abandoned;
+        /** A CONNECT: {@code authority} is its {@code host:port}. */
+        boolean tunnel;
+        /** The target was in origin-form: the authority came from {@code Host} (or {@code Forwarded}). */
+        boolean originForm;
         int limit;
         long expectedLength = -1;
         ByteBuf body;

@@ -8,6 +8,7 @@ import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpRequestDecoder;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
@@ -25,6 +26,10 @@ import java.util.List;
  *
  * <p>A refused request comes out as a message whose {@link DecoderResult} is a failure; after
  * that every further byte is discarded, since the framing can no longer be trusted.
+ *
+ * <p>After a {@code CONNECT} request the decoder stops: what follows is the tunnel's bytes (a
+ * client may send its TLS ClientHello before our answer), kept undecoded until this decoder is
+ * removed, which hands them on to the handler after it, or until {@link #discardRest()}.
  */
 public final class H1RequestDecoder extends HttpRequestDecoder {
     public static final int MAX_INITIAL_LINE_BYTES = 8 << 10;
@@ -35,6 +40,8 @@ public final class H1RequestDecoder extends HttpRequestDecoder {
     private boolean sawLine;
     private boolean atLineStart = true;
     private boolean failed;
+    private boolean afterConnect;
+    private boolean connectPending;
 
     public H1RequestDecoder() {
         super(new HttpDecoderConfig()
@@ -47,10 +54,19 @@ public final class H1RequestDecoder extends HttpRequestDecoder {
                 .setUseRfc9112TransferEncoding(true));
     }
 
+    /** Drops every byte from now on (a refused {@code CONNECT}: the connection closes). */
+    public void discardRest() {
+        failed = true;
+    }
+
     @Override
     protected void decode(ChannelHandlerContext ctx, ByteBuf buffer, List<Object> out) throws Exception {
         if (failed) {
             buffer.skipBytes(buffer.readableBytes());
+            return;
+        }
+        if (afterConnect) {
+            // Tunnel bytes: left in the buffer for whoever comes after the switch.
             return;
         }
         int start = buffer.readerIndex();
@@ -76,10 +92,15 @@ public final class H1RequestDecoder extends HttpRequestDecoder {
             if (message instanceof HttpObject && ((HttpObject) message).decoderResult().isFailure()) {
                 failed = true;
             }
+            if (message instanceof HttpRequest request && HttpMethod.CONNECT.equals(request.method())) {
+                connectPending = true;
+            }
             if (message instanceof LastHttpContent) {
                 inHead = true;
                 sawLine = false;
                 atLineStart = true;
+                afterConnect |= connectPending;
+                connectPending = false;
             }
         }
         if (failed) {
@@ -89,7 +110,7 @@ public final class H1RequestDecoder extends HttpRequestDecoder {
 
     @Override
     protected void decodeLast(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) throws Exception {
-        if (failed) {
+        if (failed || afterConnect) {
             in.skipBytes(in.readableBytes());
             return;
         }

@@ -7,6 +7,8 @@ import java.util.concurrent.atomic.LongAdder;
 public final class ListenerCounters {
     final LongAdder accepted = new LongAdder();
     final LongAdder refused = new LongAdder();
+    final LongAdder gateRefused = new LongAdder();
+    final LongAdder tunnels = new LongAdder();
     final LongAdder notTls = new LongAdder();
     final LongAdder tlsHandshakeFailures = new LongAdder();
     final LongAdder tlsHandshakeTimeouts = new LongAdder();
@@ -26,6 +28,16 @@ public final class ListenerCounters {
     /** Connections closed at once because the listener had its maximum. */
     public long refused() {
         return refused.sum();
+    }
+
+    /** Connections the {@link ConnectionGate} closed on arrival (source not allowed, per-client limit). */
+    public long gateRefused() {
+        return gateRefused.sum();
+    }
+
+    /** CONNECT tunnels opened (answered 200 and switched to the inner TLS). */
+    public long tunnels() {
+        return tunnels.sum();
     }
 
     /** Connections that sent something other than a TLS ClientHello to the TLS port. */

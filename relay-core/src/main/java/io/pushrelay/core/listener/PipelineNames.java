@@ -15,11 +15,19 @@ package io.pushrelay.core.listener;
  *   no ALPN, anything else            idle, tls, h1-decoder, h1-encoder, h1, errors
  *
  * plaintext HTTP/1.1 listener         idle, h1-decoder, h1-encoder, h1, errors
+ *
+ * CONNECT tunnel (TLS listener, after the 200 to an HTTP/1.1 CONNECT)
+ *   200 written                       idle, tls, tunnel-sni, alpn, errors
+ *   inner ClientHello read            idle, tls, tunnel-tls, alpn, errors
+ *   inner ALPN h2 (or h2 preface)     idle, tls, tunnel-tls, h2, errors
+ *   inner ALPN http/1.1 (or none)     idle, tls, tunnel-tls, h1-decoder, h1-encoder, h1, errors
  * </pre>
  *
  * <p>{@link #SNI} replaces itself with {@link #TLS} once it has read the ClientHello;
  * {@link #ALPN} replaces itself with the protocol's handlers once the handshake is done, and
  * {@link #H2_PREFACE} with HTTP/2 or HTTP/1.1 handlers once the first decrypted bytes tell.
+ * An allowed {@code CONNECT} replaces the HTTP/1.1 handlers with {@link #TUNNEL_SNI} and
+ * {@link #ALPN} (see {@link TunnelSwitch}), which then go the same way inside the tunnel.
  */
 public final class PipelineNames {
     /** {@link io.netty.handler.timeout.IdleStateHandler}: the idle timeout. */
@@ -28,6 +36,10 @@ public final class PipelineNames {
     public static final String SNI = "sni";
     /** {@link io.netty.handler.ssl.SslHandler}: TLS 1.2/1.3 with the chosen certificate. */
     public static final String TLS = "tls";
+    /** {@link RelaySniHandler} inside a CONNECT tunnel: the inner ClientHello's server name. */
+    public static final String TUNNEL_SNI = "tunnel-sni";
+    /** {@link io.netty.handler.ssl.SslHandler} inside a CONNECT tunnel: the inner TLS, terminated here. */
+    public static final String TUNNEL_TLS = "tunnel-tls";
     /** {@link ProtocolNegotiationHandler}: h2 or http/1.1 by ALPN; reports failed handshakes. */
     public static final String ALPN = "alpn";
     /** {@link H2PrefaceDetector}: without ALPN, h2 prior knowledge or HTTP/1.1. */

@@ -22,7 +22,8 @@ import org.slf4j.LoggerFactory;
  * {@code http/1.1}), or, when the client offered no ALPN, the {@link H2PrefaceDetector}; any
  * other protocol is a bug and fails loudly. Replaces itself. Records the verified client
  * certificate in {@link ConnectionAttributes#CLIENT_CERTIFICATE} when the certificate in use
- * requires one.
+ * requires one. Reads the protocol from its own {@link SslHandler} by name (Netty's base class
+ * would take the first in the pipeline: the outer one inside a {@code CONNECT} tunnel).
  *
  * <p>Also the one place that reports a failed handshake: one WARN line and a counter
  * (bytes that are not TLS, a timeout, a real failure); a downstream hanging up mid-handshake
@@ -37,20 +38,34 @@ final class ProtocolNegotiationHandler extends ApplicationProtocolNegotiationHan
     private final ListenerCounters counters;
     private final InboundSettings settings;
     private final Forwarder forwarder;
+    private final String tlsName;
     private boolean reported;
 
     ProtocolNegotiationHandler(ListenerConfig config, ListenerCounters counters, InboundSettings settings,
                                Forwarder forwarder) {
+        this(config, counters, settings, forwarder, PipelineNames.TLS);
+    }
+
+    /** @param tlsName the name of the {@link SslHandler} whose handshake this handler follows */
+    ProtocolNegotiationHandler(ListenerConfig config, ListenerCounters counters, InboundSettings settings,
+                               Forwarder forwarder, String tlsName) {
         super(NO_ALPN);
         this.config = config;
         this.counters = counters;
         this.settings = settings;
         this.forwarder = forwarder;
+        this.tlsName = tlsName;
     }
 
     @Override
-    protected void configurePipeline(ChannelHandlerContext ctx, String protocol) throws Exception {
-        SslHandler ssl = ctx.pipeline().get(SslHandler.class);
+    protected void configurePipeline(ChannelHandlerContext ctx, String firstHandlersProtocol) throws Exception {
+        String protocol = firstHandlersProtocol;
+        SslHandler ssl = ctx.pipeline().get(tlsName) instanceof SslHandler named ? named : null;
+        if (ssl != null && !PipelineNames.TLS.equals(tlsName)) {
+            // Inside a tunnel: the base class asked the outer handler, the first in the pipeline.
+            String negotiated = ssl.applicationProtocol();
+            protocol = negotiated != null ? negotiated : NO_ALPN;
+        }
         if (ssl != null && ssl.engine().getNeedClientAuth()) {
             recordClientCertificate(ssl, ctx);
         }

@@ -5,7 +5,9 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
+import io.netty.handler.ssl.SslContext;
 import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.Mapping;
 import io.pushrelay.core.forward.Downstream;
 import io.pushrelay.core.forward.Forwarder;
 import io.pushrelay.core.inbound.ConnectionAttributes;
@@ -57,6 +59,9 @@ public final class RelayListener implements AutoCloseable {
     private final ListenerConfig config;
     private final ListenerCounters counters = new ListenerCounters();
     private final SniCertificates certificates;
+    /** The same certificates without client authentication, for the TLS inside CONNECT tunnels. */
+    private final SniCertificates tunnelCertificates;
+    private final ConnectionGate gate;
     private final Set<Channel> connections = ConcurrentHashMap.newKeySet();
     private final AtomicInteger open = new AtomicInteger();
     private final AtomicLong lastRefusalWarning = new AtomicLong(System.nanoTime() - REFUSAL_WARN_INTERVAL_NANOS);
@@ -65,9 +70,15 @@ public final class RelayListener implements AutoCloseable {
     private volatile boolean drainRequested;
     private Channel server;
 
-    private RelayListener(ListenerConfig config) {
+    private RelayListener(ListenerConfig config, ConnectionGate gate) {
         this.config = config;
+        this.gate = Objects.requireNonNull(gate, "gate");
         this.certificates = config.isTls() ? new SniCertificates(config.tls()) : null;
+        this.tunnelCertificates = config.isTls() ? new SniCertificates(withoutClientCa(config.tls())) : null;
+    }
+
+    private static TlsConfig withoutClientCa(TlsConfig tls) {
+        return new TlsConfig(tls.defaultCertificate(), tls.sniCertificates(), null);
     }
 
     /**
@@ -78,10 +89,24 @@ public final class RelayListener implements AutoCloseable {
      */
     public static RelayListener bind(ListenerConfig config, EventLoopGroup boss, EventLoopGroup workers,
                                      Forwarder forwarder) {
+        return bind(config, boss, workers, forwarder, ConnectionGate.OPEN);
+    }
+
+    /**
+     * {@link #bind(ListenerConfig, EventLoopGroup, EventLoopGroup, Forwarder)} with a gate that
+     * decides on every accepted connection before anything is read from it.
+     */
+    public static RelayListener bind(ListenerConfig config, EventLoopGroup boss, EventLoopGroup workers,
+                                     Forwarder forwarder, ConnectionGate gate) {
         Objects.requireNonNull(forwarder, "forwarder");
-        RelayListener listener = new RelayListener(config);
-        InboundSettings settings = new InboundSettings(config.isTls() ? "https" : "http",
+        RelayListener listener = new RelayListener(config, gate);
+        InboundSettings plain = new InboundSettings(config.isTls() ? "https" : "http",
                 config.maxConcurrentStreams(), config.maxPipelinedRequests(), listener.counters.inbound());
+        // CONNECT tunnels need certificates to terminate them with: TLS listeners only.
+        InboundSettings settings = config.isTls()
+                ? new InboundSettings(plain.scheme(), plain.maxConcurrentStreams(), plain.maxPipelinedRequests(),
+                        plain.counters(), new TunnelSwitch(listener, listener.tunnelCertificates, plain, forwarder))
+                : plain;
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(boss, workers)
                 .channel(Transports.serverChannel())
@@ -132,7 +157,11 @@ public final class RelayListener implements AutoCloseable {
         if (certificates == null) {
             throw new IllegalStateException("listener " + config.name() + " is plaintext: no TLS to reload");
         }
-        certificates.reload(tls);
+        // Both built before either is installed: on failure nothing changes.
+        Mapping<String, SslContext> terminating = SniCertificates.build(tls);
+        Mapping<String, SslContext> tunnels = SniCertificates.build(withoutClientCa(tls));
+        certificates.install(terminating);
+        tunnelCertificates.install(tunnels);
         LOG.info("listener {}: certificates reloaded ({} SNI names)", config.name(), tls.sniCertificates().size());
     }
 
@@ -197,8 +226,15 @@ public final class RelayListener implements AutoCloseable {
 
     /** Called for each accepted connection; false (and the connection closed) beyond the limit. */
     boolean admit(Channel ch) {
+        InetSocketAddress remote = ConnectionAttributes.remoteAddress(ch);
+        if (!gate.admit(remote)) {
+            counters.gateRefused.increment();
+            ch.close();
+            return false;
+        }
         if (open.incrementAndGet() > config.maxConnections()) {
             open.decrementAndGet();
+            gate.closed(remote);
             counters.refused.increment();
             long now = System.nanoTime();
             long last = lastRefusalWarning.get();
@@ -218,6 +254,7 @@ public final class RelayListener implements AutoCloseable {
         }
         ch.closeFuture().addListener(f -> {
             open.decrementAndGet();
+            gate.closed(remote);
             connections.remove(ch);
             completeDrainIfDone();
         });

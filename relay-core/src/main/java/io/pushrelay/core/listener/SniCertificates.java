@@ -37,12 +37,18 @@ final class SniCertificates implements Mapping<String, SslContext> {
         current = build(tls);
     }
 
+    /** Replaces the mapping with one {@link #build} made. */
+    void install(Mapping<String, SslContext> mapping) {
+        current = mapping;
+    }
+
     @Override
     public SslContext map(String serverName) {
         return current.map(serverName);
     }
 
-    private static Mapping<String, SslContext> build(TlsConfig tls) {
+    /** Every context of {@code tls}; throws {@link IllegalArgumentException} when one cannot be built. */
+    static Mapping<String, SslContext> build(TlsConfig tls) {
         Map<TlsConfig.CertificateFiles, SslContext> built = new HashMap<>();
         DomainWildcardMappingBuilder<SslContext> mapping =
                 new DomainWildcardMappingBuilder<>(context(tls.defaultCertificate(), tls, built));

@@ -45,7 +45,16 @@ final class TlsFailures {
             return "not a TLS record";
         }
         String message = c.getMessage();
-        return c.getClass().getSimpleName() + (message == null ? "" : ": " + firstLine(message));
+        String line = c.getClass().getSimpleName() + (message == null ? "" : ": " + firstLine(message));
+        Throwable root = c;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        if (root != c && root.getMessage() != null) {
+            // OpenSSL's "General OpenSslEngine problem" says nothing; the trust manager's reason does.
+            line += " (" + root.getClass().getSimpleName() + ": " + firstLine(root.getMessage()) + ")";
+        }
+        return line;
     }
 
     private static String firstLine(String message) {

@@ -37,6 +37,10 @@ class H1InboundHandlerTest {
     private EmbeddedChannel channel;
 
     private EmbeddedChannel channel(int maxPipelined) {
+        return channel(maxPipelined, null);
+    }
+
+    private EmbeddedChannel channel(int maxPipelined, TunnelTerminator tunnels) {
         Forwarder forwarder = new Forwarder(new Policy(RouteTable.defaults(false)), upstream);
         channel = new EmbeddedChannel(
                 new ChannelOutboundHandlerAdapter() {
@@ -47,7 +51,7 @@ class H1InboundHandlerTest {
                     }
                 },
                 new H1RequestDecoder(), new HttpResponseEncoder(),
-                new H1InboundHandler(new InboundSettings("https", 100, maxPipelined, counters), forwarder));
+                new H1InboundHandler(new InboundSettings("https", 100, maxPipelined, counters, tunnels), forwarder));
         channel.config().setAutoRead(false);
         return channel;
     }
@@ -189,7 +193,7 @@ class H1InboundHandlerTest {
         EmbeddedChannel ch = channel();
         send(ch, POST + "Content-Length: 6000\r\n\r\n");
         String out = output(ch);
-        assertTrue(out.startsWith("HTTP/1.1 413 Request Entity Too Large\r\n"), out);
+        assertTrue(out.startsWith("HTTP/1.1 413 Payload Too Large\r\n"), out);
         assertTrue(out.contains("connection: close"), out);
         assertTrue(out.endsWith("{\"reason\":\"PayloadTooLarge\"}"), out);
         assertEquals(0, upstream.calls().size());
@@ -394,5 +398,177 @@ class H1InboundHandlerTest {
         ch.pipeline().fireUserEventTriggered(IdleStateEvent.ALL_IDLE_STATE_EVENT);
         assertFalse(ch.isOpen());
         assertEquals(1, counters.idleClosed());
+    }
+
+    // ---- CONNECT ----
+
+    /** A tunnel that replaces the HTTP/1.1 handlers with one that keeps what it reads. */
+    private static final class RecordingTunnel implements TunnelTerminator {
+        final StringBuilder read = new StringBuilder();
+        String target;
+
+        @Override
+        public void open(ChannelHandlerContext h1, String connectTarget) {
+            target = connectTarget;
+            h1.pipeline().addAfter(h1.pipeline().context(H1RequestDecoder.class).name(), "inner",
+                    new io.netty.channel.ChannelInboundHandlerAdapter() {
+                        @Override
+                        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                            ByteBuf bytes = (ByteBuf) msg;
+                            read.append(bytes.toString(StandardCharsets.ISO_8859_1));
+                            bytes.release();
+                        }
+                    });
+            h1.pipeline().remove(H1InboundHandler.class);
+            h1.pipeline().remove(HttpResponseEncoder.class);
+            h1.pipeline().remove(H1RequestDecoder.class);
+        }
+    }
+
+    @Test
+    void allowedConnectShouldAnswer200WithoutLengthThenHandTheRestToTheTunnel() {
+        RecordingTunnel tunnel = new RecordingTunnel();
+        EmbeddedChannel ch = channel(16, tunnel);
+        // A client may send its ClientHello before our answer: it must reach the tunnel untouched.
+        send(ch, "CONNECT api.push.apple.com:443 HTTP/1.1\r\nHost: api.push.apple.com:443\r\n\r\n\u0016\u0003\u0001hello");
+        assertEquals("HTTP/1.1 200 OK\r\n\r\n", output(ch));
+        assertEquals("api.push.apple.com:443", tunnel.target);
+        assertEquals("\u0016\u0003\u0001hello", tunnel.read.toString());
+        send(ch, "more");
+        assertEquals("\u0016\u0003\u0001hellomore", tunnel.read.toString());
+        assertTrue(ch.isOpen());
+        assertEquals(0, upstream.calls().size());
+        assertEquals(0, counters.badRequests());
+    }
+
+    @Test
+    void connectAfterPipelinedRequestsShouldWaitForTheirAnswers() {
+        RecordingTunnel tunnel = new RecordingTunnel();
+        EmbeddedChannel ch = channel(16, tunnel);
+        send(ch, POST + "Content-Length: 2\r\n\r\n{}"
+                + "CONNECT api.push.apple.com:443 HTTP/1.1\r\nHost: api.push.apple.com:443\r\n\r\n");
+        assertEquals("", output(ch));
+        assertNull(tunnel.target, "not before the earlier answer is out");
+        upstream.call(0).answer(200, "", "apns-id", "first");
+        ch.runPendingTasks();
+        String out = output(ch);
+        assertTrue(out.startsWith("HTTP/1.1 200 OK\r\n"), out);
+        assertTrue(out.endsWith("content-length: 0\r\n\r\nHTTP/1.1 200 OK\r\n\r\n"), out);
+        assertEquals("api.push.apple.com:443", tunnel.target);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "CONNECT evil.example.com:443 HTTP/1.1\r\nHost: evil.example.com:443\r\n\r\n|403 Forbidden|RelayDestinationNotAllowed",
+        "CONNECT api.push.apple.com:22 HTTP/1.1\r\nHost: api.push.apple.com:22\r\n\r\n|403 Forbidden|RelayPortNotAllowed",
+        "CONNECT api.push.apple.com HTTP/1.1\r\nHost: api.push.apple.com\r\n\r\n|400 Bad Request|RelayBadRequest",
+        "CONNECT api.push.apple.com:443 HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}|400 Bad Request|RelayBadRequest",
+        "CONNECT user@api.push.apple.com:443 HTTP/1.1\r\nHost: api.push.apple.com\r\n\r\n|400 Bad Request|RelayBadRequest",
+    })
+    void refusedConnectShouldBeAnsweredAndClosedWithoutATunnel(String shape) {
+        String[] parts = shape.split("\\|");
+        RecordingTunnel tunnel = new RecordingTunnel();
+        EmbeddedChannel ch = channel(16, tunnel);
+        send(ch, parts[0] + "\u0016\u0003\u0001hello");
+        String out = output(ch);
+        assertTrue(out.startsWith("HTTP/1.1 " + parts[1] + "\r\n"), out);
+        assertTrue(out.contains("connection: close\r\n"), out);
+        assertTrue(out.endsWith("{\"reason\":\"" + parts[2] + "\"}"), out);
+        assertNull(tunnel.target);
+        assertEquals(0, upstream.calls().size());
+    }
+
+    @Test
+    void connectWithoutATunnelTerminatorShouldAnswer405() {
+        EmbeddedChannel ch = channel();
+        send(ch, "CONNECT api.push.apple.com:443 HTTP/1.1\r\nHost: api.push.apple.com:443\r\n\r\n");
+        String out = output(ch);
+        assertTrue(out.startsWith("HTTP/1.1 405 Method Not Allowed\r\n"), out);
+        assertTrue(out.endsWith("{\"reason\":\"MethodNotAllowed\"}"), out);
+    }
+
+    // ---- absolute-form and reason phrases ----
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "POST https://api.push.apple.com/3/device/abcd HTTP/1.1\r\nHost: fcm.googleapis.com\r\n",
+        "POST https://api.push.apple.com:8443/3/device/abcd HTTP/1.1\r\nHost: api.push.apple.com\r\n",
+        "POST http://api.push.apple.com/3/device/abcd HTTP/1.1\r\nHost: api.push.apple.com:443\r\n",
+        "POST https://user:pw@api.push.apple.com/3/device/abcd HTTP/1.1\r\nHost: api.push.apple.com\r\n",
+    })
+    void absoluteFormThatDisagreesWithHostOrCarriesUserinfoShouldAnswer400(String head) {
+        EmbeddedChannel ch = channel();
+        send(ch, head + "Content-Length: 2\r\n\r\n{}");
+        String out = output(ch);
+        assertTrue(out.startsWith("HTTP/1.1 400 Bad Request\r\n"), out);
+        assertEquals(0, upstream.calls().size());
+    }
+
+    @Test
+    void absoluteFormWithAnAgreeingHostAndDefaultPortShouldPass() {
+        EmbeddedChannel ch = channel();
+        send(ch, "POST http://api.push.apple.com:80" + PATH + " HTTP/1.1\r\nHost: API.push.apple.com\r\n"
+                + "apns-topic: t\r\nContent-Length: 2\r\n\r\n{}");
+        assertEquals(1, upstream.calls().size());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"413|Payload Too Large", "414|URI Too Long", "429|Too Many Requests",
+        "503|Service Unavailable", "599|"})
+    void answersShouldCarryTheRegisteredReasonPhraseOrNone(String codeAndPhrase) {
+        String[] parts = codeAndPhrase.split("\\|", -1);
+        EmbeddedChannel ch = channel();
+        send(ch, POST + "Content-Length: 2\r\n\r\n{}");
+        upstream.call(0).answer(Integer.parseInt(parts[0]), "{}");
+        ch.runPendingTasks();
+        String out = output(ch);
+        assertTrue(out.startsWith("HTTP/1.1 " + parts[0] + " " + parts[1] + "\r\n"), out);
+    }
+
+    // ---- Forwarded: host= (a chained relay-pre) ----
+
+    @Test
+    void forwardedHostShouldBeTheAuthorityOfAnOriginFormRequestAndBeConsumed() {
+        EmbeddedChannel ch = channel();
+        send(ch, "POST " + PATH + " HTTP/1.1\r\nHost: relay-post.example:8443\r\n"
+                + "Forwarded: host=\"api.push.apple.com\";proto=https\r\napns-topic: t\r\n"
+                + "Content-Length: 2\r\n\r\n{}");
+        assertEquals(1, upstream.calls().size());
+        RelayRequest request = upstream.call(0).request();
+        assertEquals("api.push.apple.com", request.authority());
+        assertNull(request.headers().get("forwarded"));
+    }
+
+    @Test
+    void forwardedHostShouldComeFromTheFirstElementThatHasOne() {
+        EmbeddedChannel ch = channel();
+        send(ch, "POST " + PATH + " HTTP/1.1\r\nHost: relay\r\nForwarded: for=192.0.2.1;proto=https\r\n"
+                + "Forwarded: for=\"[2001:db8::1]:4711\", host=api.push.apple.com:443;proto=https, host=evil.example\r\n"
+                + "apns-topic: t\r\nContent-Length: 2\r\n\r\n{}");
+        assertEquals("api.push.apple.com:443", upstream.call(0).request().authority());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"host=\"api.push.apple.com", "host=api.push.apple.com/evil", "host=\"a b\"",
+        "host=", "=x", "host=user@api.push.apple.com", "host=api.push.apple.com:99999", "host=x;;junk"})
+    void malformedForwardedShouldAnswer400(String forwarded) {
+        EmbeddedChannel ch = channel();
+        send(ch, "POST " + PATH + " HTTP/1.1\r\nHost: relay\r\nForwarded: " + forwarded + "\r\n"
+                + "Content-Length: 2\r\n\r\n{}");
+        String out = output(ch);
+        assertTrue(out.startsWith("HTTP/1.1 400 Bad Request\r\n"), forwarded + ": " + out);
+        assertEquals(0, upstream.calls().size());
+    }
+
+    @Test
+    void forwardedWithoutHostAndAbsoluteFormShouldKeepTheirAuthority() {
+        EmbeddedChannel ch = channel();
+        send(ch, "POST " + PATH + " HTTP/1.1\r\nHost: api.push.apple.com\r\nForwarded: for=192.0.2.1\r\n"
+                + "apns-topic: t\r\nContent-Length: 2\r\n\r\n{}"
+                + "POST https://api.push.apple.com" + PATH + " HTTP/1.1\r\nHost: api.push.apple.com\r\n"
+                + "Forwarded: host=fcm.googleapis.com\r\napns-topic: t\r\nContent-Length: 2\r\n\r\n{}");
+        assertEquals("api.push.apple.com", upstream.call(0).request().authority());
+        assertEquals("for=192.0.2.1", upstream.call(0).request().headers().get("forwarded").toString());
+        assertEquals("api.push.apple.com", upstream.call(1).request().authority());
     }
 }

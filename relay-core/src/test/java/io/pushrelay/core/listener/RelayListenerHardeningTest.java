@@ -117,7 +117,7 @@ class RelayListenerHardeningTest {
         try (RelayFixture relay = RelayFixture.plaintext(dir); Socket socket = RawClient.plain(relay.port())) {
             RawClient.send(socket, POST + "Content-Length: 100000\r\n\r\n");
             String response = RawClient.readResponse(socket);
-            assertTrue(response.startsWith("HTTP/1.1 413 Request Entity Too Large\r\n"), response);
+            assertTrue(response.startsWith("HTTP/1.1 413 Payload Too Large\r\n"), response);
             assertTrue(response.contains("connection: close"), response);
             assertTrue(RawClient.closedByPeer(socket));
             assertEquals(0, relay.upstream.calls());

@@ -114,4 +114,78 @@ class PolicyTest {
             badPath.release();
         }
     }
+
+    private static Downstream downstream(RelayRequest request, String tunnel) {
+        return new Downstream(request.downstream(), "id", "post", null, tunnel);
+    }
+
+    @Test
+    void accessRulesShouldRunBeforeTheRouteLookupAndInOrder() {
+        List<String> calls = new java.util.ArrayList<>();
+        Policy strict = policy
+                .withAccessRule((request, downstream) -> {
+                    calls.add("first");
+                    return null;
+                })
+                .withAccessRule((request, downstream) -> {
+                    calls.add("second");
+                    return RelayError.CLIENT_NOT_ALLOWED;
+                });
+        // An unrouted authority: the client is refused before anyone looks at where it wants to go.
+        assertSame(RelayError.CLIENT_NOT_ALLOWED,
+                check(Requests.of("POST", "nowhere.example", "/3/device/abcd", "{}"), strict::check).error());
+        assertEquals(List.of("first", "second"), calls);
+        assertEquals(2, strict.accessRules().size());
+        assertEquals(policy.rules(), strict.rules());
+    }
+
+    @Test
+    void noRouteErrorShouldBeConfigurable() {
+        assertSame(RelayError.NO_ROUTE, check(Requests.of("POST", "nowhere.example", "/", "{}")).error());
+        Policy proxyLike = policy.withNoRouteError(RelayError.DESTINATION_NOT_ALLOWED);
+        assertSame(RelayError.DESTINATION_NOT_ALLOWED,
+                check(Requests.of("POST", "nowhere.example", "/", "{}"), proxyLike::check).error());
+    }
+
+    @Test
+    void tunnelShouldNeedARoutedHostOn443OrTheRoutesPort() {
+        List<Route> routes = List.of(Route.of(RouteKind.APNS, "api.push.apple.com", "10.0.0.5", 8443));
+        Policy tunnels = new Policy(new RouteTable(routes));
+        java.util.function.Function<String, Policy.Decision> connect = target -> {
+            RelayRequest request = Requests.of("CONNECT", target, "", "");
+            try {
+                return tunnels.checkTunnel(request, Downstream.of(request));
+            } finally {
+                request.release();
+            }
+        };
+        assertTrue(connect.apply("api.push.apple.com:443").allowed());
+        assertTrue(connect.apply("API.push.apple.com:8443").allowed());
+        assertSame(RelayError.PORT_NOT_ALLOWED, connect.apply("api.push.apple.com:22").error());
+        assertEquals("api.push.apple.com", connect.apply("api.push.apple.com:22").route().authority());
+        assertSame(RelayError.DESTINATION_NOT_ALLOWED, connect.apply("fcm.googleapis.com:443").error());
+        assertSame(RelayError.DESTINATION_NOT_ALLOWED, connect.apply("10.0.0.5:8443").error());
+        Policy refusing = tunnels.withAccessRule((request, downstream) -> RelayError.RATE_LIMITED);
+        RelayRequest request = Requests.of("CONNECT", "api.push.apple.com:443", "", "");
+        try {
+            assertSame(RelayError.RATE_LIMITED, refusing.checkTunnel(request, Downstream.of(request)).error());
+        } finally {
+            request.release();
+        }
+    }
+
+    @Test
+    void requestInsideATunnelShouldBeForTheTunnelsHost() {
+        RelayRequest sameHost = Requests.apns("{}");
+        RelayRequest otherHost = Requests.of("POST", "api.sandbox.push.apple.com", "/3/device/abcd", "{}");
+        try {
+            assertTrue(policy.check(sameHost, downstream(sameHost, "api.push.apple.com:443")).allowed());
+            assertSame(RelayError.NO_ROUTE,
+                    policy.check(otherHost, downstream(otherHost, "api.push.apple.com:443")).error());
+            assertTrue(policy.check(otherHost, downstream(otherHost, null)).allowed());
+        } finally {
+            sameHost.release();
+            otherHost.release();
+        }
+    }
 }
