@@ -27,6 +27,7 @@ import picocli.CommandLine.Option;
  * connection. Only {@link #main} calls {@link System#exit}.
  */
 @Command(name = "push-relay post", mixinStandardHelpOptions = true,
+        subcommands = PostCheckCommand.class, modelTransformer = io.pushrelay.core.check.ParentFlags.class,
         versionProvider = PostCommand.Version.class,
         header = {"Run the post-proxy relay: HTTP/1.1 in from a legacy proxy, HTTP/2 out to APNS/FCM.", "",
             "Examples:",

@@ -24,6 +24,7 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "push-relay pre", mixinStandardHelpOptions = true,
         versionProvider = PreCommand.Version.class,
+        subcommands = PreCheckCommand.class, modelTransformer = io.pushrelay.core.check.ParentFlags.class,
         header = {"Run the pre-proxy relay: answer as api.push.apple.com, forward through the corporate proxy.", "",
             "Examples:",
             "  push-relay pre --config /etc/push-relay/pre.yaml",
@@ -31,6 +32,7 @@ import picocli.CommandLine.Option;
             "      --proxy http://relay@proxy.corp:3128 --proxy-password-file /etc/push-relay/proxy.password",
             "  push-relay pre --cert tls/server.pem --key tls/server.key --route api.push.apple.com=10.1.2.3:443",
             "  push-relay pre --config pre.yaml --print-config",
+            "  push-relay pre check --config /etc/push-relay/pre.yaml     # validate, then test the network",
             ""},
         description = {"Flags override the config file's keys. Routes default to the three APNS hosts, each to itself "
                 + "on 443; a route's HOST:PORT is only where to connect: TLS SNI and the certificate check always use "

@@ -63,6 +63,8 @@ public final class PreRelay implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(PreRelay.class);
 
     private final PreConfig config;
+    /** The certificates served now: {@code config}'s, or those of the last reload. */
+    private volatile io.pushrelay.core.config.TlsSettings tls;
     private final EventLoopGroup boss;
     private final EventLoopGroup workers;
     private final RelayMetrics metrics;
@@ -78,6 +80,7 @@ public final class PreRelay implements AutoCloseable {
 
     private PreRelay(PreConfig config) {
         this.config = config;
+        this.tls = config.tls();
         this.boss = Transports.newGroup("pre-accept", 1);
         this.workers = Transports.newGroup("pre-io", 0);
         this.metrics = RelayMetrics.create();
@@ -229,8 +232,9 @@ public final class PreRelay implements AutoCloseable {
 
     private List<CertificateExpiry> certificateExpiries() {
         List<CertificateExpiry> out = new ArrayList<>();
-        if (config.tls() != null) {
-            out.addAll(CertificateExpiry.readFile(config.tls().cert()));
+        io.pushrelay.core.config.TlsSettings served = tls;
+        if (served != null) {
+            out.addAll(CertificateExpiry.readFile(served.cert()));
         }
         return out;
     }
@@ -278,12 +282,38 @@ public final class PreRelay implements AutoCloseable {
      * changes (listen address, proxy, limits) need a restart; they are logged and ignored.
      */
     public void reload(PreConfig next) {
+        List<String> ignored = restartOnlyChanges(config, next);
+        if (!ignored.isEmpty()) {
+            LOG.warn("reload: {} changed; restart relay-pre to apply (kept the running values)",
+                    String.join(", ", ignored));
+        }
         if (listener != null && next.tls() != null) {
             listener.reloadTls(RelayParts.tls(next.tls()));
+            tls = next.tls();
         }
         if (forwarder != null) {
             forwarder.replacePolicy(new Policy(next.routeTable()));
             LOG.info("routes reloaded: {}", routesText(next.routeTable()));
+        }
+    }
+
+    /** The keys of {@code next} that differ from what the relay started with and that a reload cannot apply. */
+    static List<String> restartOnlyChanges(PreConfig running, PreConfig next) {
+        List<String> out = new ArrayList<>();
+        addIfChanged(out, "listen", running.listen(), next.listen());
+        addIfChanged(out, "proxy", running.proxy(), next.proxy());
+        addIfChanged(out, "upstream", running.upstream(), next.upstream());
+        addIfChanged(out, "via", running.via(), next.via());
+        addIfChanged(out, "passthrough", running.passthrough(), next.passthrough());
+        addIfChanged(out, "admin", running.admin(), next.admin());
+        addIfChanged(out, "limits", running.limits(), next.limits());
+        addIfChanged(out, "drain-timeout", running.drainTimeout(), next.drainTimeout());
+        return out;
+    }
+
+    private static void addIfChanged(List<String> out, String key, Object running, Object next) {
+        if (!java.util.Objects.equals(running, next)) {
+            out.add(key);
         }
     }
 

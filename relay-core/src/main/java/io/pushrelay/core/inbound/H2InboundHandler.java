@@ -30,6 +30,7 @@ import io.pushrelay.core.forward.RelayRequest;
 import io.pushrelay.core.forward.RelayResponse;
 import java.net.InetSocketAddress;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,7 +49,9 @@ import org.slf4j.LoggerFactory;
  * (RFC 9113 8.1).
  *
  * <p>Drain ({@link DrainEvent}) and idle timeout ({@link IdleStateEvent}): GOAWAY and close
- * only once no stream is in flight.
+ * only once no stream is in flight; while draining, only once none has been for
+ * {@link #DRAIN_QUIET_MILLIS}, so that a sender between two bursts is not cut off (Pushy fails
+ * every stream it has in flight on a GOAWAY, and cannot reconnect to a draining relay).
  *
  * <p>Threads: everything runs on the connection's event loop; answers from elsewhere hop
  * there through {@link ExchangeSink}. Buffers: request bodies are copied out of DATA frames
@@ -62,6 +65,8 @@ public final class H2InboundHandler extends Http2ConnectionHandler implements Ht
     public static final int STREAM_WINDOW_BYTES = 1 << 20;
     /** Connection window: room for many bodies in flight at once. */
     public static final int CONNECTION_WINDOW_BYTES = 16 << 20;
+    /** While draining, how long a connection must be without streams before its GOAWAY. */
+    public static final long DRAIN_QUIET_MILLIS = 1000;
     /** How long a close waits for streams still in flight (after GOAWAY) when it is not forced. */
     public static final long GRACEFUL_CLOSE_MILLIS = 5000;
     /** SETTINGS_MAX_HEADER_LIST_SIZE, as the HTTP/1.1 side's header limit. */
@@ -76,6 +81,8 @@ public final class H2InboundHandler extends Http2ConnectionHandler implements Ht
     private Downstream downstream;
     private boolean windowOpened;
     private boolean draining;
+    private boolean drainTimerSet;
+    private long streamsOpened;
     private boolean flushScheduled;
 
     private H2InboundHandler(Http2ConnectionDecoder decoder, Http2ConnectionEncoder encoder,
@@ -86,6 +93,11 @@ public final class H2InboundHandler extends Http2ConnectionHandler implements Ht
         this.exchangeKey = connection().newKey();
         decoder.frameListener(this);
         connection().addListener(new Http2ConnectionAdapter() {
+            @Override
+            public void onStreamActive(Http2Stream stream) {
+                streamsOpened++;
+            }
+
             @Override
             public void onStreamClosed(Http2Stream stream) {
                 H2Exchange exchange = stream.removeProperty(exchangeKey);
@@ -168,14 +180,27 @@ public final class H2InboundHandler extends Http2ConnectionHandler implements Ht
     }
 
     private void scheduleDrainCheck() {
-        // Stream-closed callbacks run inside frame writes and reads: close from a fresh task.
-        ctx.executor().execute(() -> {
-            if (draining && ctx.channel().isActive() && connection().numActiveStreams() == 0) {
+        // Stream-closed callbacks run inside frame writes and reads: decide from a fresh task.
+        ctx.executor().execute(this::drainCheck);
+    }
+
+    /** Draining and no stream in flight: GOAWAY and close if none opens for {@link #DRAIN_QUIET_MILLIS}. */
+    private void drainCheck() {
+        if (!draining || drainTimerSet || !ctx.channel().isActive() || connection().numActiveStreams() != 0) {
+            return; // the last stream to close checks again
+        }
+        drainTimerSet = true;
+        long opened = streamsOpened;
+        ctx.executor().schedule(() -> {
+            drainTimerSet = false;
+            if (streamsOpened != opened) {
+                drainCheck(); // the sender was not done: wait for quiet again
+            } else if (ctx.channel().isActive() && connection().numActiveStreams() == 0) {
                 LOG.debug("{}: drained, GOAWAY and close", downstream);
                 // Through the whole pipeline, so that this handler's close() sends GOAWAY first.
                 ctx.channel().close();
             }
-        });
+        }, DRAIN_QUIET_MILLIS, TimeUnit.MILLISECONDS);
     }
 
     // ---- requests ----

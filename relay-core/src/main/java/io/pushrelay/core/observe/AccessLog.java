@@ -1,12 +1,13 @@
 package io.pushrelay.core.observe;
 
 import io.netty.handler.codec.http2.Http2Headers;
+import io.netty.util.AsciiString;
 import io.pushrelay.core.forward.Downstream;
 import io.pushrelay.core.forward.RelayRequest;
 import io.pushrelay.core.forward.RelayResponse;
+import java.net.InetSocketAddress;
 import java.time.Instant;
 import java.time.format.DateTimeFormatter;
-import java.time.temporal.ChronoUnit;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,6 +36,7 @@ public final class AccessLog {
     private static final int LONG_HEX_RUN = 16;
     private static final int MAX_FIELD = 256;
     private static final DateTimeFormatter TIME = DateTimeFormatter.ISO_INSTANT;
+    private static final AsciiString APNS_ID = AsciiString.cached("apns-id");
 
     private final Logger log;
 
@@ -46,34 +48,70 @@ public final class AccessLog {
         this.log = log;
     }
 
-    /** Logs the line for {@code request} answered by {@code response}; takes ownership of neither. */
+    /**
+     * Logs the line for {@code request} answered by {@code response}; takes ownership of neither.
+     * Cheap on the caller's thread: it copies the fields into an immutable entry, and the line is
+     * formatted when the entry's {@code toString()} is asked for (by the access log's writer,
+     * {@link io.pushrelay.core.observe.logging.AsyncAccessAppender}, off the event loop).
+     */
     public void log(RelayRequest request, RelayResponse response, long answeredNanos) {
         if (log.isInfoEnabled()) {
-            log.info(line(request, response, answeredNanos));
+            log.info("{}", new Entry(request, response, answeredNanos));
         }
     }
 
     /** The line {@link #log} writes. */
     public static String line(RelayRequest request, RelayResponse response, long answeredNanos) {
-        long latencyNanos = Math.max(0, answeredNanos - request.receivedNanos());
-        Instant start = Instant.now().minusNanos(Math.max(0, System.nanoTime() - request.receivedNanos()))
-                .truncatedTo(ChronoUnit.MILLIS);
-        CharSequence apnsId = header(response.headers(), "apns-id");
-        if (apnsId == null) {
-            apnsId = header(request.headers(), "apns-id");
+        return new Entry(request, response, answeredNanos).toString();
+    }
+
+    /** One answered exchange, as the access log needs it; immutable, formatted by {@link #toString()}. */
+    private static final class Entry {
+        private final long startMillis;
+        private final long latencyNanos;
+        private final InetSocketAddress downstream;
+        private final String authority;
+        private final String method;
+        private final String path;
+        private final int status;
+        private final String apnsId;
+        private final String upstreamConnection;
+        private final String flag;
+
+        Entry(RelayRequest request, RelayResponse response, long answeredNanos) {
+            long received = request.receivedNanos();
+            this.latencyNanos = Math.max(0, answeredNanos - received);
+            this.startMillis = System.currentTimeMillis()
+                    - TimeUnit.NANOSECONDS.toMillis(Math.max(0, System.nanoTime() - received));
+            this.downstream = request.downstream();
+            this.authority = request.authority();
+            this.method = request.method();
+            this.path = request.path();
+            this.status = response.status();
+            CharSequence id = header(response.headers(), APNS_ID);
+            if (id == null) {
+                id = header(request.headers(), APNS_ID);
+            }
+            this.apnsId = id == null ? null : id.toString();
+            this.upstreamConnection = response.upstreamConnection();
+            this.flag = response.error() == null ? "-" : response.error().flag();
         }
-        StringBuilder line = new StringBuilder(160);
-        line.append(TIME.format(start)).append(' ')
-                .append(Downstream.format(request.downstream())).append(' ');
-        appendSafe(line, request.authority()).append(' ');
-        appendSafe(line, request.method()).append(' ');
-        line.append(maskPath(request.path())).append(' ')
-                .append(response.status()).append(' ');
-        appendSafe(line, apnsId).append(' ');
-        appendSafe(line, response.upstreamConnection()).append(' ')
-                .append(response.error() == null ? "-" : response.error().flag()).append(' ')
-                .append(TimeUnit.NANOSECONDS.toMillis(latencyNanos)).append("ms");
-        return line.toString();
+
+        @Override
+        public String toString() {
+            StringBuilder line = new StringBuilder(160);
+            line.append(TIME.format(Instant.ofEpochMilli(startMillis))).append(' ')
+                    .append(Downstream.format(downstream)).append(' ');
+            appendSafe(line, authority).append(' ');
+            appendSafe(line, method).append(' ');
+            line.append(maskPath(path)).append(' ')
+                    .append(status).append(' ');
+            appendSafe(line, apnsId).append(' ');
+            appendSafe(line, upstreamConnection).append(' ')
+                    .append(flag).append(' ')
+                    .append(TimeUnit.NANOSECONDS.toMillis(latencyNanos)).append("ms");
+            return line.toString();
+        }
     }
 
     /**
@@ -130,7 +168,7 @@ public final class AccessLog {
         return appendSafe(new StringBuilder(), value).toString();
     }
 
-    private static CharSequence header(Http2Headers headers, String name) {
+    private static CharSequence header(Http2Headers headers, AsciiString name) {
         return headers == null ? null : headers.get(name);
     }
 

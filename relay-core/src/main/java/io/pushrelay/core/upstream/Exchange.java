@@ -5,7 +5,6 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.util.AsciiString;
-import io.netty.util.concurrent.ScheduledFuture;
 import io.pushrelay.core.forward.RelayError;
 import io.pushrelay.core.forward.RelayRequest;
 import io.pushrelay.core.forward.RelayResponse;
@@ -30,7 +29,11 @@ final class Exchange {
     KeyPool pool;
     private final ResponseSink sink;
 
-    ScheduledFuture<?> timeout;
+    /** When the request times out ({@link LoopPool}'s timeout list, while {@code watched}). */
+    long deadlineNanos;
+    boolean watched;
+    Exchange prevWatched;
+    Exchange nextWatched;
     /** Answered; nothing may touch it any more. */
     boolean done;
     /** In its key pool's pending queue. */
@@ -114,10 +117,7 @@ final class Exchange {
             return;
         }
         done = true;
-        if (timeout != null) {
-            timeout.cancel(false);
-            timeout = null;
-        }
+        pool.unwatch(this);
         resetAttempt();
         request.release();
         pool.exchangeDone(this, response.error());

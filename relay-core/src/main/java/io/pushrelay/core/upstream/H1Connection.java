@@ -72,8 +72,10 @@ final class H1Connection extends ChannelInboundHandlerAdapter {
     private ChannelHandlerContext ctx;
     private boolean ready;
     private boolean inactive;
-    /** We asked for the close (idle, timeout, abort, drain, not reusable). */
+    /** Closing: takes no request, ignores what it reads. */
     private boolean closing;
+    /** The relay closed it on purpose (idle, timeout, abort, drain, not reusable), not a failure. */
+    private boolean closedByUs;
     /** Answers completed on this connection. */
     private int served;
     private ScheduledFuture<?> idleTimer;
@@ -157,7 +159,7 @@ final class H1Connection extends ChannelInboundHandlerAdapter {
                 ended(ex, "connection closed"
                         + (responseBytes ? " in the middle of the answer" : " before any byte of the answer"));
             }
-        } else if (ready && !closing) {
+        } else if (ready && !closedByUs) {
             pool.metrics().closedIdleByUpstream.increment();
             LOG.debug("upstream {} closed by {} while idle", id, pool.via());
         }
@@ -170,11 +172,16 @@ final class H1Connection extends ChannelInboundHandlerAdapter {
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         // Resets, broken pipes, TLS alerts: the connection is gone; channelInactive answers.
         LOG.debug("upstream {} {}: {}", id, pool.via(), cause.toString(), cause);
-        close();
+        shutDown();
     }
 
-    /** Closes; an exchange still on it is answered by {@link #channelInactive}. */
+    /** Closes on purpose; an exchange still on it is answered by {@link #channelInactive}. */
     void close() {
+        closedByUs = true;
+        shutDown();
+    }
+
+    private void shutDown() {
         closing = true;
         cancelIdleTimer();
         if (ctx != null) {
@@ -384,7 +391,8 @@ final class H1Connection extends ChannelInboundHandlerAdapter {
                 return;
             }
             head = response;
-            body = ctx.alloc().buffer((int) Math.max(0, Math.min(length < 0 ? 256 : length, config.maxResponseBytes())));
+            long expected = length < 0 ? 256 : length;
+            body = ctx.alloc().buffer((int) Math.min(expected, config.maxResponseBytes()));
         }
         if (msg instanceof HttpContent content) {
             if (content.decoderResult().isFailure()) {

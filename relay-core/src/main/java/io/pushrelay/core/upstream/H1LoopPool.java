@@ -94,6 +94,9 @@ final class H1LoopPool {
         H1Connection c = pending.isEmpty() ? takeFree() : null;
         if (c != null) {
             c.write(ex);
+            if (c.isFree()) {
+                serve(c); // not sent (BAD_REQUEST): the connection goes back
+            }
             return;
         }
         if (connections.isEmpty() && opening == 0 && backingOff()) {
@@ -268,7 +271,8 @@ final class H1LoopPool {
         lastFailure = null;
         backoffUntilNanos = 0;
         if (!ch.isActive()) {
-            return; // closed already: its handler saw channelInactive before being ready (nothing to undo)
+            afterLoss(); // closed already, before it could take a request
+            return;
         }
         c.markReady();
         connections.add(c);
@@ -331,14 +335,20 @@ final class H1LoopPool {
         if (connections.remove(c)) {
             metrics().connectionsOpen.decrementAndGet();
         }
-        if (!pending.isEmpty() || !retrying.isEmpty()) {
-            maybeOpen();
-            if (connections.isEmpty() && opening == 0) {
-                failWaiting(upstream.isClosed() ? RelayError.SHUTTING_DOWN
-                                : lastFailure != null ? lastFailure.error() : RelayError.UPSTREAM_UNAVAILABLE,
-                        upstream.isClosed() ? "HTTP/1.1 upstream closed"
-                                : lastFailure != null ? lastFailure.getMessage() : via() + ": no connection");
-            }
+        afterLoss();
+    }
+
+    /** A connection is gone: waiting requests get another one, or their answer when none can come. */
+    private void afterLoss() {
+        if (pending.isEmpty() && retrying.isEmpty()) {
+            return;
+        }
+        maybeOpen();
+        if (connections.isEmpty() && opening == 0) {
+            failWaiting(upstream.isClosed() ? RelayError.SHUTTING_DOWN
+                            : lastFailure != null ? lastFailure.error() : RelayError.UPSTREAM_UNAVAILABLE,
+                    upstream.isClosed() ? "HTTP/1.1 upstream closed"
+                            : lastFailure != null ? lastFailure.getMessage() : via() + ": no connection");
         }
     }
 

@@ -52,7 +52,8 @@ public record Http1UpstreamConfig(int maxConnectionsPerLoop, int maxPendingPerLo
 
     public Http1UpstreamConfig {
         if (maxConnectionsPerLoop < 1) {
-            throw new IllegalArgumentException("maxConnectionsPerLoop must be at least 1, got " + maxConnectionsPerLoop);
+            throw new IllegalArgumentException("maxConnectionsPerLoop must be at least 1, got "
+                    + maxConnectionsPerLoop);
         }
         if (maxPendingPerLoop < 0) {
             throw new IllegalArgumentException("maxPendingPerLoop must not be negative, got " + maxPendingPerLoop);

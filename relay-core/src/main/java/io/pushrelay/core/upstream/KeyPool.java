@@ -146,6 +146,10 @@ final class KeyPool {
                 + where + ")");
     }
 
+    void unwatch(Exchange ex) {
+        loopPool.unwatch(ex);
+    }
+
     void exchangeDone(Exchange ex, RelayError error) {
         loopPool.exchangeDone(error);
     }

@@ -2,6 +2,7 @@ package io.pushrelay.core.upstream;
 
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.util.concurrent.ScheduledFuture;
 import io.pushrelay.core.connect.ClientIdentity;
 import io.pushrelay.core.connect.Connector;
 import io.pushrelay.core.forward.RelayError;
@@ -26,6 +27,10 @@ final class LoopPool {
     private final UpstreamPool pool;
     private final EventLoop loop;
     private final Map<PoolKey, KeyPool> keys = new HashMap<>();
+    private final long timeoutNanos;
+    private Exchange watchedHead;
+    private Exchange watchedTail;
+    private ScheduledFuture<?> timeoutCheck;
     private final String certIdentity;
     private final Map<String, String> teams = new LinkedHashMap<>(64, 0.75f, true) {
         @Override
@@ -37,6 +42,7 @@ final class LoopPool {
     LoopPool(UpstreamPool pool, EventLoop loop) {
         this.pool = pool;
         this.loop = loop;
+        this.timeoutNanos = pool.config().requestTimeout().toNanos();
         this.certIdentity = pool.connector().config().clientCert()
                 .map(ClientIdentity::fingerprint).map(f -> "cert:" + f.substring(0, 16)).orElse("");
     }
@@ -69,9 +75,69 @@ final class LoopPool {
             ex.fail(RelayError.SHUTTING_DOWN, "upstream pool closed");
             return;
         }
-        ex.timeout = loop.schedule(() -> ex.pool.timedOut(ex), pool.config().requestTimeout().toNanos(),
-                TimeUnit.NANOSECONDS);
+        watch(ex);
         keyPool.dispatch(ex, false);
+    }
+
+    // ---- request timeouts ------------------------------------------------------------------
+    // Every exchange of this loop has the same timeout, so deadlines come in the order of send:
+    // a FIFO list (O(1) to add and to remove) and one timer for its head, instead of a scheduled
+    // task per request in the loop's priority queue.
+
+    private void watch(Exchange ex) {
+        ex.deadlineNanos = System.nanoTime() + timeoutNanos;
+        ex.watched = true;
+        ex.prevWatched = watchedTail;
+        ex.nextWatched = null;
+        if (watchedTail == null) {
+            watchedHead = ex;
+        } else {
+            watchedTail.nextWatched = ex;
+        }
+        watchedTail = ex;
+        if (timeoutCheck == null) {
+            scheduleTimeoutCheck(ex.deadlineNanos);
+        }
+    }
+
+    /** The exchange is answered (or timed out): no timeout for it any more. */
+    void unwatch(Exchange ex) {
+        if (!ex.watched) {
+            return;
+        }
+        ex.watched = false;
+        Exchange prev = ex.prevWatched;
+        Exchange next = ex.nextWatched;
+        if (prev == null) {
+            watchedHead = next;
+        } else {
+            prev.nextWatched = next;
+        }
+        if (next == null) {
+            watchedTail = prev;
+        } else {
+            next.prevWatched = prev;
+        }
+        ex.prevWatched = null;
+        ex.nextWatched = null;
+    }
+
+    private void scheduleTimeoutCheck(long atNanos) {
+        timeoutCheck = loop.schedule(this::checkTimeouts, Math.max(0, atNanos - System.nanoTime()),
+                TimeUnit.NANOSECONDS);
+    }
+
+    private void checkTimeouts() {
+        timeoutCheck = null;
+        long now = System.nanoTime();
+        Exchange ex;
+        while ((ex = watchedHead) != null && now - ex.deadlineNanos >= 0) {
+            unwatch(ex);
+            ex.pool.timedOut(ex);
+        }
+        if (watchedHead != null && timeoutCheck == null) {
+            scheduleTimeoutCheck(watchedHead.deadlineNanos);
+        }
     }
 
     KeyPool keyPool(PoolKey key, Route route) {

@@ -36,7 +36,10 @@ public record ViaEndpoint(boolean tls, String host, int port) {
         return Route.of(RouteKind.APNS, host, host, port);
     }
 
-    /** {@code host[:port]} as a {@code Host} header names this endpoint: the port left out when it is the scheme's default. */
+    /**
+     * {@code host[:port]}, as a {@code Host} header names this endpoint: the port left out when it
+     * is the scheme's default.
+     */
     public String hostHeader() {
         String h = host.indexOf(':') >= 0 ? "[" + host + "]" : host;
         return port == (tls ? 443 : 80) ? h : h + ":" + port;

@@ -52,7 +52,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Function;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -75,6 +74,11 @@ class ConnectorTunnelTest {
     static TestPki.LeafFiles apnsCert;
     static H1TestServer tlsServer;
     static SslContext clientTls;
+    /** An upstream that speaks first: a greeting on accept, then it waits for one byte. */
+    static ServerSocket banner;
+    static int refusingPort;
+    /** The corporate proxy: Basic auth as alice; CONNECT to the TLS server, the banner and a closed port. */
+    static Squid squid;
 
     @BeforeAll
     static void start() throws Exception {
@@ -84,10 +88,36 @@ class ConnectorTunnelTest {
         tlsServer = H1TestServer.builder().tls(apnsCert.chain(), apnsCert.key()).start();
         clientTls = SslContextBuilder.forClient().sslProvider(Transports.sslProvider())
                 .trustManager(pki.caPem().toFile()).endpointIdentificationAlgorithm("HTTPS").build();
+        banner = new ServerSocket(0, 5, InetAddress.getLoopbackAddress());
+        Thread greeter = new Thread(() -> {
+            while (!banner.isClosed()) {
+                try (Socket s = banner.accept()) {
+                    s.getOutputStream().write("220 banner\n".getBytes(StandardCharsets.US_ASCII));
+                    s.getInputStream().read();
+                } catch (IOException e) {
+                    // closed: the test is over, or the client went away
+                }
+            }
+        }, "banner");
+        greeter.setDaemon(true);
+        greeter.start();
+        refusingPort = closedPort();
+        squid = Squid.builder().directory(dir).allowPorts(tlsServer.port(), banner.getLocalPort(), refusingPort)
+                .basicAuth("alice", "s3cret").start();
+    }
+
+    private static ConnectorConfig viaSquid(String password) {
+        return config().withProxy(ProxyConfig.parse("http://alice@127.0.0.1:" + squid.port()).withPassword(password));
     }
 
     @AfterAll
-    static void stop() {
+    static void stop() throws IOException {
+        if (squid != null) {
+            squid.close();
+        }
+        if (banner != null) {
+            banner.close();
+        }
         if (tlsServer != null) {
             tlsServer.close();
         }
@@ -192,40 +222,41 @@ class ConnectorTunnelTest {
 
     @Test
     void throughSquidTheTunnelCarriesTlsAndSquidLogsTheConnect() throws Exception {
-        try (Squid squid = Squid.builder().directory(dir).allowPorts(tlsServer.port()).start()) {
-            ConnectorConfig viaSquid = config().withProxy(ProxyConfig.parse(squid.url()));
-            Channel ch = success(tunnel(viaSquid, route(APNS, tlsServer.port())));
-            assertEquals(List.of(), names(ch));
-            assertEquals("200 squid-1", postThroughTls(ch, "squid-1"));
-            squid.stop();
-            assertTrue(squid.accessLog().stream().anyMatch(l -> l.isConnect() && l.status() == 200
-                    && l.url().equals(APNS + ":" + tlsServer.port())), () -> squid.accessLog().toString());
+        Channel ch = success(tunnel(viaSquid("s3cret"), route(APNS, tlsServer.port())));
+        assertEquals(List.of(), names(ch));
+        assertEquals("200 squid-1", postThroughTls(ch, "squid-1"));
+        // Squid logs a CONNECT when its tunnel closes; postThroughTls closed it.
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (System.nanoTime() < deadline && squid.accessLog().stream().noneMatch(l -> l.isConnect()
+                && l.status() == 200 && l.user().equals("alice") && l.url().equals(APNS + ":" + tlsServer.port()))) {
+            Thread.sleep(20);
         }
+        assertTrue(squid.accessLog().stream().anyMatch(l -> l.isConnect() && l.status() == 200
+                && l.user().equals("alice") && l.url().equals(APNS + ":" + tlsServer.port())),
+                () -> squid.accessLog().toString());
     }
 
     @Test
-    void squidRefusalsMapLikeConnect() throws IOException {
-        int closed = closedPort();
-        try (Squid squid = Squid.builder().directory(dir).allowPorts(tlsServer.port(), closed)
-                .basicAuth("alice", "s3cret").start()) {
-            Function<String, ConnectorConfig> as = pw -> config().withProxy(
-                    ProxyConfig.parse("http://alice@127.0.0.1:" + squid.port()).withPassword(pw));
-            String ends = "connect, basic, 127.0.0.1:" + squid.port() + " => " + APNS + ":";
+    void squidRefusalsMapLikeConnect() {
+        String ends = "connect, basic, 127.0.0.1:" + squid.port() + " => " + APNS + ":";
 
-            success(tunnel(as.apply("s3cret"), route(APNS, tlsServer.port()))).close().syncUninterruptibly();
+        ConnectorException wrong = failure(tunnel(viaSquid("wrong"), route(APNS, tlsServer.port())));
+        assertEquals(RelayError.PROXY_REFUSED, wrong.error());
+        assertEquals(ends + tlsServer.port() + ", status: 407", wrong.getMessage());
 
-            ConnectorException wrong = failure(tunnel(as.apply("wrong"), route(APNS, tlsServer.port())));
-            assertEquals(RelayError.PROXY_REFUSED, wrong.error());
-            assertEquals(ends + tlsServer.port() + ", status: 407", wrong.getMessage());
+        ConnectorException anonymous = failure(tunnel(config().withProxy(ProxyConfig.parse(squid.url())),
+                route(APNS, tlsServer.port())));
+        assertEquals(RelayError.PROXY_REFUSED, anonymous.error());
+        assertEquals("connect, none, 127.0.0.1:" + squid.port() + " => " + APNS + ":" + tlsServer.port()
+                + ", status: 407", anonymous.getMessage());
 
-            ConnectorException denied = failure(tunnel(as.apply("s3cret"), route(APNS, 8443)));
-            assertEquals(RelayError.PROXY_REFUSED, denied.error());
-            assertEquals(ends + "8443, status: 403", denied.getMessage());
+        ConnectorException denied = failure(tunnel(viaSquid("s3cret"), route(APNS, 8443)));
+        assertEquals(RelayError.PROXY_REFUSED, denied.error());
+        assertEquals(ends + "8443, status: 403", denied.getMessage());
 
-            ConnectorException nobody = failure(tunnel(as.apply("s3cret"), route(APNS, closed)));
-            assertEquals(RelayError.UPSTREAM_UNAVAILABLE, nobody.error());
-            assertEquals(ends + closed + ", status: 503", nobody.getMessage());
-        }
+        ConnectorException nobody = failure(tunnel(viaSquid("s3cret"), route(APNS, refusingPort)));
+        assertEquals(RelayError.UPSTREAM_UNAVAILABLE, nobody.error());
+        assertEquals(ends + refusingPort + ", status: 503", nobody.getMessage());
     }
 
     @Test
@@ -375,26 +406,13 @@ class ConnectorTunnelTest {
 
     @Test
     void anUpstreamThatSpeaksFirstIsHeardThroughSquid() throws Exception {
-        try (ServerSocket banner = new ServerSocket(0, 5, InetAddress.getLoopbackAddress());
-             Squid squid = Squid.builder().directory(dir).allowPorts(banner.getLocalPort()).start()) {
-            Thread server = new Thread(() -> {
-                try (Socket s = banner.accept()) {
-                    s.getOutputStream().write("220 banner\n".getBytes(StandardCharsets.US_ASCII));
-                    s.getInputStream().read();
-                } catch (IOException e) {
-                    // the test fails on what it did not receive
-                }
-            });
-            server.setDaemon(true);
-            server.start();
-            Channel ch = success(tunnel(config().withProxy(ProxyConfig.parse(squid.url())),
-                    route(APNS, banner.getLocalPort())));
-            Collector collector = new Collector();
-            ch.pipeline().addLast(collector);
-            ch.read();
-            assertEquals("220 banner\n", collector.await("220 banner\n"));
-            ch.close().syncUninterruptibly();
-        }
+        // Squid may pass the greeting on with its 200 or after it: either way the caller gets it.
+        Channel ch = success(tunnel(viaSquid("s3cret"), route(APNS, banner.getLocalPort())));
+        Collector collector = new Collector();
+        ch.pipeline().addLast(collector);
+        ch.read();
+        assertEquals("220 banner\n", collector.await("220 banner\n"));
+        ch.close().syncUninterruptibly();
     }
 
     @Test

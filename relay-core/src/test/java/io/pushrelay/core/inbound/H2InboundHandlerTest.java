@@ -18,6 +18,7 @@ import io.pushrelay.core.policy.RouteTable;
 import io.pushrelay.core.testing.CapturingUpstream;
 import io.pushrelay.core.testing.Requests;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -248,11 +249,45 @@ class H2InboundHandlerTest {
         upstream.call(0).answer(200, "");
         assertEquals(List.of(), client.frames("GOAWAY"), "stream 3 still in flight");
         upstream.call(1).answer(200, "");
+        assertEquals(List.of(), client.frames("GOAWAY"), "not before the quiet period");
+        quietPeriodPasses();
         List<H2TestClient.Frame> frames = client.frames();
         assertEquals("GOAWAY", frames.get(frames.size() - 1).type(), frames.toString());
         assertEquals(3, frames.get(frames.size() - 1).streamId());
         channel.runPendingTasks();
         assertFalse(channel.isOpen());
+    }
+
+    @Test
+    void drainShouldNotCutOffASenderBetweenTwoBursts() throws Exception {
+        channel.pipeline().fireUserEventTriggered(DrainEvent.INSTANCE);
+        client.headers(1, post("api.push.apple.com", PATH), false);
+        client.data(1, "{}", true);
+        upstream.call(0).answer(200, "");
+        // No stream in flight for a moment, then the next burst.
+        channel.advanceTimeBy(H2InboundHandler.DRAIN_QUIET_MILLIS / 2, TimeUnit.MILLISECONDS);
+        channel.runScheduledPendingTasks();
+        client.headers(3, post("api.push.apple.com", PATH), false);
+        client.data(3, "{}", true);
+        upstream.call(1).answer(200, "");
+        channel.advanceTimeBy(H2InboundHandler.DRAIN_QUIET_MILLIS / 2 + 1, TimeUnit.MILLISECONDS);
+        channel.runScheduledPendingTasks();
+        channel.runPendingTasks();
+        assertEquals(List.of(), client.frames("GOAWAY"), "stream 3 came within the quiet period");
+        assertTrue(channel.isOpen());
+        quietPeriodPasses();
+        List<H2TestClient.Frame> frames = client.frames();
+        assertEquals("GOAWAY", frames.get(frames.size() - 1).type(), frames.toString());
+        assertEquals(3, frames.get(frames.size() - 1).streamId());
+        channel.runPendingTasks();
+        assertFalse(channel.isOpen());
+    }
+
+    private void quietPeriodPasses() {
+        channel.runPendingTasks();
+        channel.advanceTimeBy(H2InboundHandler.DRAIN_QUIET_MILLIS, TimeUnit.MILLISECONDS);
+        channel.runScheduledPendingTasks();
+        channel.runPendingTasks();
     }
 
     @Test
@@ -263,6 +298,10 @@ class H2InboundHandlerTest {
         late.pipeline().addLast(H2InboundHandler.create(new InboundSettings("https", 100, 16, counters), forwarder));
         try (H2TestClient lateClient = new H2TestClient(late)) {
             late.writeInbound(io.netty.handler.codec.http2.Http2CodecUtil.connectionPrefaceBuf());
+            assertEquals(List.of(), lateClient.frames("GOAWAY"), "not before the quiet period");
+            late.runPendingTasks();
+            late.advanceTimeBy(H2InboundHandler.DRAIN_QUIET_MILLIS, TimeUnit.MILLISECONDS);
+            late.runScheduledPendingTasks();
             List<H2TestClient.Frame> frames = lateClient.frames();
             assertEquals("GOAWAY", frames.get(frames.size() - 1).type(), frames.toString());
             assertEquals(0, frames.get(frames.size() - 1).streamId());

@@ -158,7 +158,10 @@ public final class Squid implements Closeable {
             return this;
         }
 
-        /** The CA (PEM) Squid trusts for its own TLS to the targets of bumped tunnels ({@code tls_outgoing_options cafile=}). */
+        /**
+         * The CA (PEM) Squid trusts for its own TLS to the targets of bumped tunnels
+         * ({@code tls_outgoing_options cafile=}).
+         */
         public Builder trustUpstream(Path caPem) {
             this.upstreamCa = caPem;
             return this;

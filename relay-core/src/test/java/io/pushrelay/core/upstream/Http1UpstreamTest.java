@@ -270,7 +270,7 @@ class Http1UpstreamTest {
     void thousandsOfRequestsReuseAFewKeepAliveConnections() {
         H1TestServer server = server(tls());
         Http1Upstream upstream = upstream(server, fast());
-        int n = 3000;
+        int n = 1500;
         int inFlight = 16;
         long start = System.nanoTime();
         ResponseLog log = run(upstream, n, inFlight, "load");
@@ -434,14 +434,14 @@ class Http1UpstreamTest {
 
     @Test
     void slowAnswerTimesOutAndItsConnectionCloses() throws Exception {
-        H1TestServer server = server(tls().answerDelay(Duration.ofSeconds(3)));
+        H1TestServer server = server(tls().answerDelay(Duration.ofMillis(1500)));
         Http1Upstream upstream = upstream(server, fast().withRequestTimeout(Duration.ofMillis(300)));
         long start = System.nanoTime();
         ResponseLog.Answer a = one(upstream, "slow");
         long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
         assertEquals(RelayError.UPSTREAM_TIMEOUT, a.error());
         assertEquals(504, a.status());
-        assertTrue(millis >= 250 && millis < 2000, "took " + millis + " ms");
+        assertTrue(millis >= 250 && millis < 1400, "took " + millis + " ms");
         await(() -> server.openConnections() == 0 && upstream.stats().connectionsOpen() == 0,
                 "the connection of a timed-out request is closed");
         assertEquals(1, upstream.stats().timeouts());

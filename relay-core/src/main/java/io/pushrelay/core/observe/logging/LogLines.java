@@ -69,6 +69,10 @@ final class LogLines {
 
     /** {@link #appendOneLine(StringBuilder, String)}, and with {@code quoted} also {@code "} and {@code \} escaped. */
     static void appendOneLine(StringBuilder out, String text, boolean quoted) {
+        if (isPlain(text, quoted)) {
+            out.append(text); // the common case: nothing to escape, one bulk copy
+            return;
+        }
         for (int i = 0; i < text.length(); i++) {
             char c = text.charAt(i);
             if (quoted && (c == '"' || c == '\\')) {
@@ -106,6 +110,18 @@ final class LogLines {
             }
         }
         out.append('"');
+    }
+
+    /** True when {@link #appendOneLine} would copy {@code text} unchanged (surrogates count as not plain). */
+    private static boolean isPlain(String text, boolean quoted) {
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c < 0x20 || (c >= 0x7f && c <= 0x9f) || c == '\u2028' || c == '\u2029' || Character.isSurrogate(c)
+                    || (quoted && (c == '"' || c == '\\'))) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Appends {@code c} at {@code i}, escaped if it is a control or a stray surrogate; returns the last index used. */

@@ -41,7 +41,9 @@ import org.slf4j.LoggerFactory;
  *       file ({@link ReopenableFileAppender}: append, created 0640, {@link #reopen()}), or
  *       nowhere ({@code off}: the logger is OFF, so {@code isInfoEnabled()} is false and
  *       callers skip formatting). Text is the message alone (it is a whole line already);
- *       JSON is the same object as the operational log's.</li>
+ *       JSON is the same object as the operational log's. Lines logged on an event loop are
+ *       queued and written in batches by a thread of their own ({@link AsyncAccessAppender},
+ *       named {@value #ACCESS_APPENDER}; a full queue drops lines and says so), others at once.</li>
  *   <li><b>Safety net</b>: both layouts pass every string through {@link Redactor}
  *       (device tokens cut, {@code authorization} values, bearer credentials and JWTs
  *       replaced); {@link PayloadDumpFilter} denies Netty's hex-dumping wire loggers.</li>
@@ -143,7 +145,8 @@ public final class LogSetup {
     static boolean reopen(LoggerContext context) {
         synchronized (LogSetup.class) {
             State state = state(context);
-            if (state == null || !(state.access instanceof ReopenableFileAppender file)) {
+            if (state == null || !(state.access instanceof AsyncAccessAppender async)
+                    || !(async.target() instanceof ReopenableFileAppender file)) {
                 return false;
             }
             try {
@@ -206,9 +209,13 @@ public final class LogSetup {
     private static Appender<ILoggingEvent> accessAppender(LoggerContext context, LogSettings settings,
                                                           Supplier<? extends OutputStream> stdout) {
         AccessLog target = settings.accessLog();
-        return switch (target.kind()) {
+        BatchingStreamAppender output = switch (target.kind()) {
             case OFF -> null;
-            case STDOUT -> streamAppender(context, ACCESS_APPENDER, settings.format(), true, stdout);
+            case STDOUT -> {
+                BatchingStreamAppender appender = new BatchingStreamAppender();
+                appender.setOutputStream(new ConsoleStream(stdout));
+                yield configured(appender, context, ACCESS_APPENDER + "-output", settings.format(), true);
+            }
             case FILE -> {
                 ReopenableFileAppender file;
                 try {
@@ -216,9 +223,17 @@ public final class LogSetup {
                 } catch (IOException e) {
                     throw new UncheckedIOException("access log " + target.file() + ": " + describe(e), e);
                 }
-                yield configured(file, context, ACCESS_APPENDER, settings.format(), true);
+                yield configured(file, context, ACCESS_APPENDER + "-output", settings.format(), true);
             }
         };
+        if (output == null) {
+            return null;
+        }
+        AsyncAccessAppender async = new AsyncAccessAppender(output, AsyncAccessAppender.DEFAULT_CAPACITY);
+        async.setContext(context);
+        async.setName(ACCESS_APPENDER);
+        async.start();
+        return async;
     }
 
     private static Appender<ILoggingEvent> streamAppender(LoggerContext context, String name, LogFormat format,
@@ -228,8 +243,9 @@ public final class LogSetup {
         return configured(appender, context, name, format, access);
     }
 
-    private static Appender<ILoggingEvent> configured(OutputStreamAppender<ILoggingEvent> appender, LoggerContext context,
-                                                      String name, LogFormat format, boolean access) {
+    private static <A extends OutputStreamAppender<ILoggingEvent>> A configured(A appender, LoggerContext context,
+                                                                              String name, LogFormat format,
+                                                                              boolean access) {
         Layout<ILoggingEvent> layout;
         if (format == LogFormat.JSON) {
             layout = new JsonLayout();

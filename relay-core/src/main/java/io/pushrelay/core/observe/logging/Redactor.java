@@ -78,7 +78,8 @@ public final class Redactor {
             while (end < text.length() && isTokenChar(text.charAt(end))) {
                 end++;
             }
-            if (end - start > SHOWN_TOKEN_CHARS) {
+            boolean alreadyCut = end - start == SHOWN_TOKEN_CHARS + 1 && text.charAt(end - 1) == ELLIPSIS;
+            if (end - start > SHOWN_TOKEN_CHARS && !alreadyCut) {
                 if (out == null) {
                     out = new StringBuilder(text.length());
                 }

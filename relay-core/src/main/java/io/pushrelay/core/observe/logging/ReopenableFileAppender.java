@@ -1,7 +1,5 @@
 package io.pushrelay.core.observe.logging;
 
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.OutputStreamAppender;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.FileAlreadyExistsException;
@@ -26,12 +24,13 @@ import java.util.Set;
  *
  * <p>A file this appender creates gets mode {@code 0640} ({@code rw-r-----}), whatever the
  * umask; an existing file keeps its mode. The parent directory must exist. Each event is one
- * {@code write} and is flushed at once, so a line is never split across the rotation.
+ * {@code write} and is flushed at once (a batch, {@link #appendBatch}, one {@code write} of whole
+ * lines), so a line is never split across the rotation.
  *
  * <p>Thread-safe: {@link #reopen()} swaps the stream under the appender's write lock, so no
  * event is lost or split while it runs.
  */
-public final class ReopenableFileAppender extends OutputStreamAppender<ILoggingEvent> {
+public final class ReopenableFileAppender extends BatchingStreamAppender {
     /** The mode of a file this appender creates. */
     public static final Set<PosixFilePermission> FILE_MODE = PosixFilePermissions.fromString("rw-r-----");
 
