@@ -64,7 +64,8 @@ import org.slf4j.LoggerFactory;
  * answered and the connection closes; allowed, it is answered {@code 200} (no
  * {@code Content-Length}), in its turn among pipelined requests, and then the connection
  * becomes the tunnel ({@link TunnelTerminator}), which replaces this handler. Without a
- * {@link InboundSettings#tunnels()} (no certificates to terminate it with), 405.
+ * {@link InboundSettings#tunnels()} (no certificates to terminate it with), 405; while the
+ * listener drains, 503.
  *
  * <p>Back-pressure: the channel does not auto-read; this handler reads again only after its
  * writes went out, while the channel is writable and fewer than
@@ -401,6 +402,11 @@ public final class H1InboundHandler extends ChannelInboundHandlerAdapter {
             refuse(exchange, RelayError.METHOD_NOT_ALLOWED);
             return;
         }
+        if (draining) {
+            // A new connection inside, while everything is meant to wind down: no.
+            refuse(exchange, RelayError.SHUTTING_DOWN);
+            return;
+        }
         try {
             forwarder.tunnel(request, downstream, exchange.sink);
         } catch (RuntimeException e) {
@@ -448,6 +454,11 @@ public final class H1InboundHandler extends ChannelInboundHandlerAdapter {
                 break;
             }
             queue.pollFirst();
+            if (head.tunnel && head.response.error() == null && head.response.status() == 200 && draining) {
+                // The drain began between the decision and now: the tunnel is not opened after all.
+                head.response.release();
+                head.response = RelayResponse.of(RelayError.SHUTTING_DOWN, ctx.alloc());
+            }
             if (head.tunnel && head.response.error() == null && head.response.status() == 200) {
                 writeTunnelEstablished(head);
                 return;

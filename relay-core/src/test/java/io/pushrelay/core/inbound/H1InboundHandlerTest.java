@@ -479,6 +479,21 @@ class H1InboundHandlerTest {
     }
 
     @Test
+    void connectWhileTheListenerDrainsShouldAnswer503() {
+        RecordingTunnel tunnel = new RecordingTunnel();
+        channel = new EmbeddedChannel();
+        channel.attr(ConnectionAttributes.DRAINING).set(Boolean.TRUE);
+        channel.pipeline().addLast(new H1RequestDecoder(), new HttpResponseEncoder(), new H1InboundHandler(
+                new InboundSettings("https", 100, 16, counters, tunnel),
+                new Forwarder(new Policy(RouteTable.defaults(false)), upstream)));
+        send(channel, "CONNECT api.push.apple.com:443 HTTP/1.1\r\nHost: api.push.apple.com:443\r\n\r\n");
+        String out = output(channel);
+        assertTrue(out.startsWith("HTTP/1.1 503 Service Unavailable\r\n"), out);
+        assertTrue(out.endsWith("{\"reason\":\"RelayShuttingDown\"}"), out);
+        assertNull(tunnel.target);
+    }
+
+    @Test
     void connectWithoutATunnelTerminatorShouldAnswer405() {
         EmbeddedChannel ch = channel();
         send(ch, "CONNECT api.push.apple.com:443 HTTP/1.1\r\nHost: api.push.apple.com:443\r\n\r\n");
