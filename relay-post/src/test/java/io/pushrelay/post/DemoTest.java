@@ -17,7 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Runs the README's first command, {@code scripts/push-relay demo}, as a user would, once every
- * module's jar is built (integration-test phase), and checks its table: both paths, every
+ * module's jar is built (integration-test phase), and checks its table: three paths, every
  * notification sent answered 200, and the proxy it says it used.
  */
 @Tag("built-jars")
@@ -42,8 +42,8 @@ class DemoTest {
             assertEquals("0", row.group(4), "errors: " + row.group());
             assertEquals("200:300", row.group(7), row.group());
         }
-        assertEquals(2, rows, output);
-        assertTrue(output.contains("APNS simulator accepted 600 notifications"), output);
+        assertEquals(3, rows, output);
+        assertTrue(output.contains("APNS simulator accepted 900 notifications"), output);
         assertTrue(output.contains("demo: OK"), output);
         // The proxy saw the tunnels: the audit trail the network team wanted.
         String squidLog = Files.readString(work.resolve("squid/access.log"));

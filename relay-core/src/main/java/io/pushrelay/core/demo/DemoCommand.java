@@ -242,6 +242,7 @@ public final class DemoCommand implements Callable<Integer> {
         Map<String, Integer> paths = new LinkedHashMap<>();
         paths.put("push service -> relay-pre -> proxy -> APNS", directPort);
         paths.put("push service -> relay-pre -> proxy -> relay-post -> APNS", viaPort);
+        paths.put("push service -> relay-post -> APNS", postPort);
 
         say("");
         say("Sending " + count + " notifications down each path (" + inFlight
