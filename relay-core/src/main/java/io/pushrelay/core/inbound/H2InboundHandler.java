@@ -73,6 +73,7 @@ public final class H2InboundHandler extends Http2ConnectionHandler implements Ht
     public static final int MAX_HEADER_LIST_BYTES = 16 << 10;
     private static final int INITIAL_BODY_CAPACITY = 1024;
     private static final AsciiString HOST = AsciiString.cached("host");
+    private static final Http2Headers.PseudoHeaderName[] PSEUDO_HEADERS = Http2Headers.PseudoHeaderName.values();
 
     private final InboundSettings settings;
     private final Forwarder forwarder;
@@ -229,7 +230,7 @@ public final class H2InboundHandler extends Http2ConnectionHandler implements Ht
         if (authority == null) {
             authority = headers.get(HOST);
         }
-        for (Http2Headers.PseudoHeaderName pseudo : Http2Headers.PseudoHeaderName.values()) {
+        for (Http2Headers.PseudoHeaderName pseudo : PSEUDO_HEADERS) {
             headers.remove(pseudo.value());
         }
         headers.remove(HOST);
