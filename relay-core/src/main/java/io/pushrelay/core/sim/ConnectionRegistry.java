@@ -36,8 +36,9 @@ final class ConnectionRegistry {
         open.put(connection.id, connection);
         ch.closeFuture().addListener(f -> {
             connection.open = false;
-            open.remove(connection.id);
+            // Moved under the lock that stats() holds, so a snapshot never misses it in between.
             synchronized (closed) {
+                open.remove(connection.id);
                 closed.addLast(connection);
                 if (closed.size() > CLOSED_KEPT) {
                     closed.removeFirst();
@@ -67,9 +68,9 @@ final class ConnectionRegistry {
             for (SimConnection c : closed) {
                 out.add(c.stats());
             }
+            open.values().stream().sorted((a, b) -> Long.compare(idNumber(a.id), idNumber(b.id)))
+                    .forEach(c -> out.add(c.stats()));
         }
-        open.values().stream().sorted((a, b) -> Long.compare(idNumber(a.id), idNumber(b.id)))
-                .forEach(c -> out.add(c.stats()));
         return out;
     }
 
