@@ -44,9 +44,21 @@ class SimCommandTest {
     }
 
     private static int listeningPort(ExternalProcess process, String simulator) {
-        process.awaitOutput(simulator + " simulator listening on 127.0.0.1:", Duration.ofSeconds(30));
-        Matcher m = Pattern.compile("(?m)^" + simulator + " simulator listening on 127\\.0\\.0\\.1:(\\d+) \\(")
-                .matcher(process.output());
+        // The log line (from the simulator's logger) can come before the command's own stdout
+        // line, which is the one that counts: wait for that one.
+        Pattern line = Pattern.compile("(?m)^" + simulator + " simulator listening on 127\\.0\\.0\\.1:(\\d+) \\(");
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        Matcher m = line.matcher(process.output());
+        while (!m.find() && System.nanoTime() < deadline && process.isAlive()) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+            m = line.matcher(process.output());
+        }
+        m = line.matcher(process.output());
         assertTrue(m.find(), process.output());
         return Integer.parseInt(m.group(1));
     }
