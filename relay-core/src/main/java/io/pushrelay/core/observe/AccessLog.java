@@ -37,6 +37,8 @@ public final class AccessLog {
     private static final int MAX_FIELD = 256;
     private static final DateTimeFormatter TIME = DateTimeFormatter.ISO_INSTANT;
     private static final AsciiString APNS_ID = AsciiString.cached("apns-id");
+    /** The last second {@link #appendTime} formatted (a benign race: any thread may replace it). */
+    private static volatile SecondText lastSecond;
 
     private final Logger log;
 
@@ -100,7 +102,7 @@ public final class AccessLog {
         @Override
         public String toString() {
             StringBuilder line = new StringBuilder(160);
-            line.append(TIME.format(Instant.ofEpochMilli(startMillis))).append(' ')
+            appendTime(line, startMillis).append(' ')
                     .append(Downstream.format(downstream)).append(' ');
             appendSafe(line, authority).append(' ');
             appendSafe(line, method).append(' ');
@@ -166,6 +168,31 @@ public final class AccessLog {
     /** A client-controlled value as it may be logged: printable ASCII, at most 256 characters, {@code -} when empty. */
     public static String safe(CharSequence value) {
         return appendSafe(new StringBuilder(), value).toString();
+    }
+
+    /**
+     * {@code millis} as {@link DateTimeFormatter#ISO_INSTANT} prints it ({@code 2026-11-26T03:27:21.123Z};
+     * no fraction when the milliseconds are 0), with the part up to the seconds formatted once per second.
+     */
+    static StringBuilder appendTime(StringBuilder out, long millis) {
+        long second = Math.floorDiv(millis, 1000);
+        int fraction = (int) Math.floorMod(millis, 1000);
+        SecondText cached = lastSecond;
+        if (cached == null || cached.second != second) {
+            String full = TIME.format(Instant.ofEpochSecond(second));
+            cached = new SecondText(second, full.substring(0, full.length() - 1));
+            lastSecond = cached;
+        }
+        out.append(cached.text);
+        if (fraction != 0) {
+            out.append('.').append((char) ('0' + fraction / 100)).append((char) ('0' + fraction / 10 % 10))
+                    .append((char) ('0' + fraction % 10));
+        }
+        return out.append('Z');
+    }
+
+    /** An epoch second and its ISO text without the {@code Z}; immutable, so sharing it between threads is safe. */
+    private record SecondText(long second, String text) {
     }
 
     private static CharSequence header(Http2Headers headers, AsciiString name) {

@@ -10,11 +10,38 @@ import io.pushrelay.core.forward.RelayError;
 import io.pushrelay.core.forward.RelayRequest;
 import io.pushrelay.core.forward.RelayResponse;
 import java.net.InetSocketAddress;
+import java.time.Instant;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 class AccessLogTest {
     private static final String TOKEN = "abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789";
+
+    @Test
+    void timeShouldReadAsIsoInstantWhateverTheSecondCacheHolds() {
+        SplittableRandom random = new SplittableRandom(7);
+        long now = System.currentTimeMillis();
+        long[] fixed = {0, 1, 999, 1000, 1001, -1, -1000, -1001, now, now - now % 1000, now + 1, now - 1,
+                253402300799999L, -62135596800000L};
+        List<Long> all = new ArrayList<>();
+        for (long m : fixed) {
+            all.add(m);
+        }
+        for (int i = 0; i < 2000; i++) {
+            // Same second twice in a row, neighbours and far jumps: the cache is hit, replaced, and reused.
+            long m = i % 3 == 0 ? now + random.nextLong(-5000, 5000) : random.nextLong(-62135596800000L, 253402300799999L);
+            all.add(m);
+            all.add(m);
+        }
+        for (long m : all) {
+            assertEquals(DateTimeFormatter.ISO_INSTANT.format(Instant.ofEpochMilli(m)),
+                    AccessLog.appendTime(new StringBuilder(), m).toString(), "millis " + m);
+        }
+    }
 
     @Test
     void deviceTokenShouldShowOnlyItsFirstSixCharacters() {
