@@ -86,7 +86,7 @@ public final class PostRelay implements AutoCloseable {
     private PostRelay(PostConfig config) {
         this.config = config;
         this.boss = Transports.newGroup("post-accept", 1);
-        this.workers = Transports.newGroup("post-io", 0);
+        this.workers = Transports.newWorkerGroup("post-io");
         this.metrics = RelayMetrics.create();
         this.restrictions = Restrictions.from(config);
         for (RelayError error : RelayError.values()) {

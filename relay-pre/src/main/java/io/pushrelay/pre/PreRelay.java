@@ -7,7 +7,6 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.handler.codec.http2.Http2Headers;
-import io.netty.util.NettyRuntime;
 import io.pushrelay.core.admin.AdminServer;
 import io.pushrelay.core.admin.Readiness;
 import io.pushrelay.core.config.PreConfig;
@@ -85,11 +84,7 @@ public final class PreRelay implements AutoCloseable {
         this.config = config;
         this.tls = config.tls();
         this.boss = Transports.newGroup("pre-accept", 1);
-        // One event loop per core (Netty's default is two): a request and its upstream stream share
-        // the downstream's loop, so more loops than cores only add context switches and split the
-        // bursts that one flush and one TLS record carry. -Dio.netty.eventLoopThreads still wins.
-        this.workers = Transports.newGroup("pre-io",
-                Integer.getInteger("io.netty.eventLoopThreads", NettyRuntime.availableProcessors()));
+        this.workers = Transports.newWorkerGroup("pre-io");
         this.metrics = RelayMetrics.create();
     }
 

@@ -19,7 +19,7 @@ public record PostLimitSettings(int maxConnections, int maxConnectionsPerClient,
                                 int maxBodyBytes, Duration handshakeTimeout, Duration idleTimeout) {
     public static final int DEFAULT_MAX_CONNECTIONS = 10_000;
     public static final int DEFAULT_MAX_CONNECTIONS_PER_CLIENT = 512;
-    public static final int DEFAULT_REQUESTS_PER_SECOND_PER_CLIENT = 20000;
+    public static final int DEFAULT_REQUESTS_PER_SECOND_PER_CLIENT = 100_000;
     public static final int MAX_BODY_BYTES_LIMIT = 16 * 1024 * 1024;
     public static final Duration DEFAULT_HANDSHAKE_TIMEOUT = Duration.ofSeconds(10);
     public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofMinutes(5);

@@ -14,6 +14,7 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.ssl.OpenSsl;
 import io.netty.handler.ssl.SslProvider;
+import io.netty.util.NettyRuntime;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,6 +41,16 @@ public final class Transports {
         logOnce();
         IoHandlerFactory factory = EPOLL ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
         return new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory(name, true), factory);
+    }
+
+    /**
+     * A relay's I/O group: one event loop per core (Netty's default is two). A request and its
+     * upstream stream share the downstream connection's loop (the upstream pools are per loop), so
+     * more loops than cores buy no parallelism: they add context switches and split the bursts
+     * that one flush and one TLS record carry. {@code -Dio.netty.eventLoopThreads} still wins.
+     */
+    public static EventLoopGroup newWorkerGroup(String name) {
+        return newGroup(name, Integer.getInteger("io.netty.eventLoopThreads", NettyRuntime.availableProcessors()));
     }
 
     public static Class<? extends ServerChannel> serverChannel() {
