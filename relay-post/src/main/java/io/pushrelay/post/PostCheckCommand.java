@@ -1,6 +1,7 @@
 package io.pushrelay.post;
 
 import io.pushrelay.core.check.CheckFlags;
+import io.pushrelay.core.cli.RoleRunner;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -38,12 +39,11 @@ public final class PostCheckCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        String source = post.config == null ? "(flags only)" : post.config.toString();
         try {
-            return flags.run(source, post::loadConfig, post.verbose, out, err);
+            return flags.run(post.flags.source(), post::loadConfig, post.flags.verbose(), out, err);
         } catch (RuntimeException e) {
-            err.println("ERROR: check relay-post: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
-            if (post.verbose) {
+            err.println("ERROR: check relay-post: " + RoleRunner.message(e));
+            if (post.flags.verbose()) {
                 e.printStackTrace(err);
             }
             err.flush();

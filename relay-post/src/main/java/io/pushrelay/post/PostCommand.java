@@ -1,22 +1,20 @@
 package io.pushrelay.post;
 
+import io.pushrelay.core.cli.RoleFlags;
+import io.pushrelay.core.cli.RoleRunner;
 import io.pushrelay.core.config.ConfigException;
 import io.pushrelay.core.config.ConfigLoader;
 import io.pushrelay.core.config.ConfigOverrides;
 import io.pushrelay.core.config.PostConfig;
 import io.pushrelay.core.forward.Downstream;
-import io.pushrelay.core.observe.logging.LogSetup;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.LinkedBlockingQueue;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -51,17 +49,13 @@ import picocli.CommandLine.Option;
         exitCodeList = {"0:stopped by SIGTERM/SIGINT after draining, or help, version or --print-config shown",
             "1:failed (bind, certificate, key...)", "2:usage or config error"})
 public final class PostCommand implements Callable<Integer> {
-    @Option(names = "--config", paramLabel = "FILE", description = "YAML config file (see scripts/post.example.yaml).")
-    Path config;
+    static final String NAME = "push-relay post";
+
+    @Mixin
+    RoleFlags flags;
 
     @Option(names = "--listen", paramLabel = "HOST:PORT", description = "Where to listen (default 0.0.0.0:8443).")
     String listen;
-
-    @Option(names = "--cert", paramLabel = "FILE", description = "Certificate chain (PEM, leaf first) shown downstream.")
-    Path cert;
-
-    @Option(names = "--key", paramLabel = "FILE", description = "Its private key (PEM, PKCS#8).")
-    Path key;
 
     @Option(names = "--client-ca", paramLabel = "FILE",
             description = "Mutual TLS: require a client certificate signed by this CA (PEM).")
@@ -77,32 +71,11 @@ public final class PostCommand implements Callable<Integer> {
                     + "Default: loopback and private ranges.")
     List<String> allowSources = new ArrayList<>();
 
-    @Option(names = "--route", paramLabel = "AUTHORITY=HOST:PORT",
-            description = "Route AUTHORITY to HOST:PORT (repeatable; replaces the default routes).")
-    List<String> routes = new ArrayList<>();
-
-    @Option(names = "--upstream-ca", paramLabel = "FILE",
-            description = "Extra CA trusted for upstream TLS, besides the system's.")
-    Path upstreamCa;
-
-    @Option(names = "--proxy", paramLabel = "URL",
-            description = "Egress proxy for the upstream connections: http://[user[:password]@]host:port or https://...")
-    String proxy;
-
     @Option(names = "--plaintext", description = "Cleartext HTTP/1.1 instead of TLS (a proxy on a trusted segment only).")
     Boolean plaintext;
 
     @Option(names = "--admin-listen", paramLabel = "HOST:PORT", description = "Admin endpoint (default 127.0.0.1:9902).")
     String adminListen;
-
-    @Option(names = "--fcm", description = "Also route fcm.googleapis.com and oauth2.googleapis.com.")
-    Boolean fcm;
-
-    @Option(names = "--print-config", description = "Print the effective config (secrets redacted) and exit.")
-    boolean printConfig;
-
-    @Option(names = {"-v", "--verbose"}, description = "Show stack traces on errors.")
-    boolean verbose;
 
     private final PrintWriter out;
     private final PrintWriter err;
@@ -118,144 +91,33 @@ public final class PostCommand implements Callable<Integer> {
 
     /** Parses {@code args} and runs; returns the exit code. For tests and {@link #main}. */
     static int run(PrintWriter out, PrintWriter err, String... args) {
-        CommandLine cli = new CommandLine(new PostCommand(out, err));
-        cli.setOut(out);
-        cli.setErr(err);
-        cli.setUsageHelpWidth(110);
-        cli.setParameterExceptionHandler((e, a) -> {
-            err.println("ERROR: push-relay post: " + e.getMessage());
-            err.println("Try 'push-relay post --help'.");
-            return 2;
-        });
-        return cli.execute(args);
+        return RoleRunner.execute(new PostCommand(out, err), NAME, out, err, args);
     }
 
     /** The config file with the flags laid over it. */
     PostConfig loadConfig() throws ConfigException {
-        ConfigOverrides o = ConfigOverrides.none();
-        o = set(o, "--listen", List.of("listen"), listen);
-        o = set(o, "--cert", List.of("tls", "cert"), cert);
-        o = set(o, "--key", List.of("tls", "key"), key);
-        o = set(o, "--client-ca", List.of("client-ca"), clientCa);
-        o = set(o, "--allow-client", List.of("allow-clients"), allowClients.isEmpty() ? null : allowClients);
-        o = set(o, "--allow-source", List.of("allow-sources"), allowSources.isEmpty() ? null : allowSources);
-        if (!routes.isEmpty()) {
-            Map<String, String> table = new LinkedHashMap<>();
-            for (String route : routes) {
-                int eq = route.indexOf('=');
-                if (eq <= 0 || eq == route.length() - 1) {
-                    throw new ConfigException(new ConfigException.Problem("flag --route", "routes",
-                            "expected AUTHORITY=HOST:PORT, got '" + route + "'"));
-                }
-                table.put(route.substring(0, eq).trim(), route.substring(eq + 1).trim());
-            }
-            o = o.set("--route", List.of("routes"), table);
-        }
-        o = set(o, "--upstream-ca", List.of("upstream", "ca"), upstreamCa);
-        o = set(o, "--proxy", List.of("proxy", "url"), proxy);
-        o = set(o, "--plaintext", List.of("plaintext"), plaintext);
-        o = set(o, "--admin-listen", List.of("admin", "listen"), adminListen);
-        o = set(o, "--fcm", List.of("fcm"), fcm);
-        return ConfigLoader.load(config, PostConfig.class, o);
-    }
-
-    private static ConfigOverrides set(ConfigOverrides o, String flag, List<String> key, Object value) {
-        return value == null ? o : o.set(flag, key, value);
+        ConfigOverrides o = flags.overrides();
+        o = RoleFlags.set(o, "--listen", List.of("listen"), listen);
+        o = RoleFlags.set(o, "--client-ca", List.of("client-ca"), clientCa);
+        o = RoleFlags.set(o, "--allow-client", List.of("allow-clients"), allowClients.isEmpty() ? null : allowClients);
+        o = RoleFlags.set(o, "--allow-source", List.of("allow-sources"), allowSources.isEmpty() ? null : allowSources);
+        o = RoleFlags.set(o, "--plaintext", List.of("plaintext"), plaintext);
+        o = RoleFlags.set(o, "--admin-listen", List.of("admin", "listen"), adminListen);
+        return ConfigLoader.load(flags.config(), PostConfig.class, o);
     }
 
     @Override
     public Integer call() {
-        PostConfig effective;
-        try {
-            effective = loadConfig();
-        } catch (ConfigException e) {
-            for (ConfigException.Problem p : e.problems()) {
-                err.println("ERROR: " + p);
-            }
-            return 2;
-        }
-        if (printConfig) {
-            out.print(effective.render(true));
-            out.flush();
-            return 0;
-        }
-        LogSetup.configure(effective.log());
-        PostRelay relay;
-        try {
-            relay = PostRelay.start(effective);
-        } catch (RuntimeException e) {
-            err.println("ERROR: start relay-post: " + message(e));
-            if (verbose) {
-                e.printStackTrace(err);
-            }
-            return 1;
-        }
-        out.println("relay-post listening on " + Downstream.format(relay.address()) + " (" + relay.describeListener()
-                + "; admin " + Downstream.format(relay.adminAddress()) + ")");
-        out.flush();
-        return serve(relay);
-    }
-
-    /** Runs until SIGTERM/SIGINT (drain, exit 0); SIGHUP reloads. */
-    private int serve(PostRelay relay) {
-        LinkedBlockingQueue<String> signals = new LinkedBlockingQueue<>();
-        for (String name : List.of("TERM", "INT", "HUP")) {
-            sun.misc.Signal.handle(new sun.misc.Signal(name), s -> signals.add(s.getName()));
-        }
-        while (true) {
-            String signal;
-            try {
-                signal = signals.take();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                signal = "TERM";
-            }
-            if (signal.equals("HUP")) {
-                reload(relay);
-                continue;
-            }
-            Duration timeout = relay.config().drainTimeout();
-            err.println("relay-post: SIG" + signal + ": draining (up to " + timeout.toSeconds() + "s)");
-            boolean clean = relay.drain(timeout);
-            relay.close();
-            err.println("relay-post: stopped" + (clean ? "" : " (drain timeout reached)"));
-            return 0;
-        }
-    }
-
-    private void reload(PostRelay relay) {
-        try {
-            PostConfig next = loadConfig();
-            relay.reload(next);
-            LogSetup.configure(next.log());
-            LogSetup.reopen();
-        } catch (ConfigException e) {
-            for (ConfigException.Problem p : e.problems()) {
-                err.println("ERROR: reload: " + p);
-            }
-        } catch (RuntimeException e) {
-            err.println("ERROR: reload: " + message(e) + " (kept the running config)");
-            if (verbose) {
-                e.printStackTrace(err);
-            }
-        }
-    }
-
-    static String message(Throwable e) {
-        String m = e.getMessage();
-        return m == null ? e.getClass().getSimpleName() : m;
+        return new RoleRunner<PostConfig, PostRelay>("relay-post", flags, out, err).run(this::loadConfig, PostRelay::start,
+                relay -> "relay-post listening on " + Downstream.format(relay.address()) + " ("
+                        + relay.describeListener() + "; admin " + Downstream.format(relay.adminAddress()) + ")");
     }
 
     /** {@code --version}: the build. */
     static final class Version implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {
-            String v = System.getProperty("push-relay.version");
-            if (v == null) {
-                String impl = PostCommand.class.getPackage().getImplementationVersion();
-                v = "push-relay " + (impl == null ? "dev" : impl);
-            }
-            return new String[] {v + " (relay-post)"};
+            return RoleRunner.version(PostCommand.class, "relay-post");
         }
     }
 }

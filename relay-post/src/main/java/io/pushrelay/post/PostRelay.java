@@ -4,6 +4,8 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.pushrelay.core.admin.AdminServer;
 import io.pushrelay.core.admin.Readiness;
+import io.pushrelay.core.cli.RunningRelay;
+import io.pushrelay.core.config.EngineParts;
 import io.pushrelay.core.config.PostConfig;
 import io.pushrelay.core.config.UpstreamSettings;
 import io.pushrelay.core.connect.ClientIdentity;
@@ -67,7 +69,7 @@ import org.slf4j.LoggerFactory;
  * {@link #close} stops at once. Methods are callable from any thread but the relay's own event
  * loops.
  */
-public final class PostRelay implements AutoCloseable {
+public final class PostRelay implements RunningRelay<PostConfig> {
     private static final Logger LOG = LoggerFactory.getLogger(PostRelay.class);
 
     private volatile PostConfig config;

@@ -70,7 +70,7 @@ class PostCommandTest {
         assertTrue(lines.get(3).startsWith("  push-relay post --config "), r.out());
         for (String flag : List.of("--config", "--listen", "--cert", "--key", "--client-ca", "--allow-client",
                 "--allow-source", "--route", "--upstream-ca", "--proxy", "--plaintext", "--admin-listen", "--fcm",
-                "--print-config", "--verbose", "--version")) {
+                "--drain-timeout", "--log-format", "--access-log", "--print-config", "--verbose", "--version")) {
             assertTrue(r.out().contains(flag), flag + " missing from\n" + r.out());
         }
         assertTrue(r.out().contains("2   usage or config error"), r.out());
@@ -97,7 +97,7 @@ class PostCommandTest {
         Run r = run("--config", config.toString(), "--listen", "127.0.0.1:9001", "--allow-source", "10.1.2.3",
                 "--allow-source", "10.9.0.0/16", "--client-ca", bed.pki.caPem().toString(), "--allow-client",
                 "legacy-proxy", "--route", APNS + "=10.9.9.9:443", "--fcm", "--admin-listen", "127.0.0.1:9903",
-                "--print-config");
+                "--drain-timeout", "7s", "--log-format", "json", "--access-log", "off", "--print-config");
         assertEquals(0, r.code(), r.err());
         String yaml = r.out();
         assertTrue(yaml.contains("listen: 127.0.0.1:9001"), yaml);
@@ -107,6 +107,8 @@ class PostCommandTest {
         assertTrue(yaml.contains(APNS + ": 10.9.9.9:443"), yaml);
         assertTrue(yaml.contains("fcm.googleapis.com: fcm.googleapis.com:443"), yaml);
         assertTrue(yaml.contains("127.0.0.1:9903"), yaml);
+        assertTrue(yaml.contains("drain-timeout: 7s"), yaml);
+        assertTrue(yaml.contains("format: json") && yaml.contains("access-log: \"off\""), yaml);
         assertFalse(yaml.contains("s3cret"), "passwords redacted: " + yaml);
     }
 

@@ -2,6 +2,7 @@ package io.pushrelay.pre;
 
 import io.pushrelay.core.check.CheckFlags;
 import io.pushrelay.core.check.CheckReport;
+import io.pushrelay.core.cli.RoleRunner;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -53,18 +54,17 @@ public final class PreCheckCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         try {
-            if (pre.printConfig) {
+            if (pre.flags.printConfig()) {
                 try {
                     out.print(pre.loadConfig().render(true));
                 } catch (io.pushrelay.core.config.ConfigException e) {
                     // The check prints each problem as a ✘ config line.
                 }
             }
-            String source = pre.config == null ? "(flags only)" : pre.config.toString();
-            return flags.run(source, pre::loadConfig, pre.verbose, out, err);
+            return flags.run(pre.flags.source(), pre::loadConfig, pre.flags.verbose(), out, err);
         } catch (RuntimeException e) {
-            err.println("ERROR: check relay-pre: " + PreCommand.message(e));
-            if (pre.verbose) {
+            err.println("ERROR: check relay-pre: " + RoleRunner.message(e));
+            if (pre.flags.verbose()) {
                 e.printStackTrace(err);
             }
             err.flush();

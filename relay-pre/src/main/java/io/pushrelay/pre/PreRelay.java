@@ -9,6 +9,8 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.pushrelay.core.admin.AdminServer;
 import io.pushrelay.core.admin.Readiness;
+import io.pushrelay.core.cli.RunningRelay;
+import io.pushrelay.core.config.EngineParts;
 import io.pushrelay.core.config.PreConfig;
 import io.pushrelay.core.config.TlsSettings;
 import io.pushrelay.core.config.UpstreamSettings;
@@ -61,7 +63,7 @@ import org.slf4j.LoggerFactory;
  * <p>Lifecycle: {@link #start} binds everything or fails having bound nothing; {@link #drain}
  * stops accepting and lets exchanges in flight finish; {@link #close} stops at once. Thread-safe.
  */
-public final class PreRelay implements AutoCloseable {
+public final class PreRelay implements RunningRelay<PreConfig> {
     private static final Logger LOG = LoggerFactory.getLogger(PreRelay.class);
 
     private final PreConfig config;
@@ -120,7 +122,7 @@ public final class PreRelay implements AutoCloseable {
 
     private ListenerConfig listenerConfig() {
         var limits = config.limits();
-        return ListenerConfig.tls("pre", config.listen().toSocketAddress(), RelayParts.tls(config.tls()))
+        return ListenerConfig.tls("pre", config.listen().toSocketAddress(), EngineParts.tls(config.tls(), null))
                 .withHandshakeTimeout(limits.handshakeTimeout())
                 .withIdleTimeout(limits.idleTimeout())
                 .withMaxConnections(limits.maxConnections())
@@ -132,7 +134,7 @@ public final class PreRelay implements AutoCloseable {
         ConnectorConfig cc = ConnectorConfig.direct()
                 .withConnectTimeout(up.connectTimeout())
                 .withAvoid(avoid);
-        Optional<io.pushrelay.core.connect.ProxyConfig> proxy = RelayParts.proxy(config.proxy());
+        Optional<io.pushrelay.core.connect.ProxyConfig> proxy = EngineParts.proxy(config.proxy());
         if (proxy.isPresent()) {
             cc = cc.withProxy(proxy.get());
         }
@@ -161,7 +163,7 @@ public final class PreRelay implements AutoCloseable {
         UpstreamPool certificatePool = null;
         if (up.apnsClientCert() != null) {
             char[] password = up.apnsClientCertPasswordFile() == null ? new char[0]
-                    : RelayParts.firstLine(up.apnsClientCertPasswordFile(), "upstream.apns-client-cert-password-file")
+                    : EngineParts.firstLine(up.apnsClientCertPasswordFile(), "upstream.apns-client-cert-password-file")
                     .toCharArray();
             ClientIdentity identity = ClientIdentity.load(up.apnsClientCert(), password);
             Connector certificateConnector = new Connector(base.withClientCert(identity));
@@ -290,7 +292,7 @@ public final class PreRelay implements AutoCloseable {
                     String.join(", ", ignored));
         }
         if (listener != null && next.tls() != null) {
-            listener.reloadTls(RelayParts.tls(next.tls()));
+            listener.reloadTls(EngineParts.tls(next.tls(), null));
             tls = next.tls();
         }
         if (forwarder != null) {

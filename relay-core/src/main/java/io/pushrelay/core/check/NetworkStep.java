@@ -8,6 +8,7 @@ import io.netty.handler.ssl.SslHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import io.pushrelay.core.config.EndpointUrl;
+import io.pushrelay.core.config.EngineParts;
 import io.pushrelay.core.config.PreConfig;
 import io.pushrelay.core.config.ProxySettings;
 import io.pushrelay.core.config.RoleConfig;
@@ -28,8 +29,6 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.UnknownHostException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
@@ -153,28 +152,16 @@ final class NetworkStep {
     }
 
     static ProxyConfig proxyConfig(ProxySettings settings) throws SetupException {
-        EndpointUrl url = settings.url();
-        Optional<String> password = Optional.ofNullable(url.password());
-        if (settings.passwordFile() != null) {
-            password = Optional.of(firstLine(settings.passwordFile(), "proxy.password-file"));
-        }
-        return new ProxyConfig(url.tls(), url.address().host(), url.address().port(), Optional.ofNullable(url.user()),
-                password, Optional.ofNullable(settings.ca()));
+        return EngineParts.proxy(settings).orElseThrow();
     }
 
+    /** {@link EngineParts#firstLine}, its failure told as a check line with the fix. */
     private static String firstLine(Path file, String key) throws SetupException {
         try {
-            String text = Files.readString(file, StandardCharsets.UTF_8);
-            int nl = text.indexOf('\n');
-            String line = (nl < 0 ? text : text.substring(0, nl)).replace("\r", "");
-            if (line.isEmpty()) {
-                throw new SetupException(RoleCheck.PROXY, key + " " + file + ": empty first line",
-                        "write the password on the first line of " + file);
-            }
-            return line;
-        } catch (IOException e) {
-            throw new SetupException(RoleCheck.PROXY, key + " " + file + ": cannot read (" + e.getMessage() + ")",
-                    "let the relay's user read " + file);
+            return EngineParts.firstLine(file, key);
+        } catch (IllegalArgumentException e) {
+            throw new SetupException(RoleCheck.PROXY, e.getMessage(),
+                    "let the relay's user read " + file + " and write the secret on its first line");
         }
     }
 

@@ -1,9 +1,5 @@
-package io.pushrelay.post;
+package io.pushrelay.core.config;
 
-import io.pushrelay.core.config.EndpointUrl;
-import io.pushrelay.core.config.ProxySettings;
-import io.pushrelay.core.config.SniCertificate;
-import io.pushrelay.core.config.TlsSettings;
 import io.pushrelay.core.connect.ProxyConfig;
 import io.pushrelay.core.listener.TlsConfig;
 import java.io.IOException;
@@ -12,13 +8,16 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
 
-/** Turns config records into the engine's pieces. */
-final class EngineParts {
+/**
+ * Turns config records into the engine's pieces, for the roles and for {@code check}. Secret files
+ * are read here, at the moment the piece is built (start and reload), never kept in the records.
+ */
+public final class EngineParts {
     private EngineParts() {
     }
 
-    /** The listener's certificates, and the client CA when mutual TLS is asked for. */
-    static TlsConfig tls(TlsSettings settings, Path clientCa) {
+    /** The listener's certificates, and the client CA ({@code null}: none) when mutual TLS is asked for. */
+    public static TlsConfig tls(TlsSettings settings, Path clientCa) {
         TlsConfig tls = TlsConfig.of(settings.cert(), settings.key());
         for (SniCertificate sni : settings.sni()) {
             tls = tls.withSni(sni.host(), sni.cert(), sni.key());
@@ -26,7 +25,8 @@ final class EngineParts {
         return clientCa == null ? tls : tls.withClientCa(clientCa);
     }
 
-    static Optional<ProxyConfig> proxy(ProxySettings settings) {
+    /** The proxy to connect through; empty without {@code proxy} settings. */
+    public static Optional<ProxyConfig> proxy(ProxySettings settings) {
         if (settings == null) {
             return Optional.empty();
         }
@@ -39,8 +39,12 @@ final class EngineParts {
                 Optional.ofNullable(url.user()), password, Optional.ofNullable(settings.ca())));
     }
 
-    /** The first line of a secret file, without its line end. */
-    static String firstLine(Path file, String key) {
+    /**
+     * The first line of a secret file, without its line end.
+     *
+     * @throws IllegalArgumentException naming {@code key} and the file when it cannot be read or is empty
+     */
+    public static String firstLine(Path file, String key) {
         try {
             String text = Files.readString(file, StandardCharsets.UTF_8);
             int nl = text.indexOf('\n');
