@@ -4,8 +4,6 @@ import io.netty.handler.ssl.SslContext;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * A stand-in for {@code api.push.apple.com}: HTTP/2 over TLS 1.2+, negotiated by ALPN
@@ -18,57 +16,34 @@ import org.slf4j.LoggerFactory;
  * <p>Use: {@code try (ApnsSimulator sim = new ApnsSimulator()) { InetSocketAddress a = sim.start(config); ... }}.
  * Thread-safe; counters may be read at any time.
  */
-public final class ApnsSimulator implements AutoCloseable {
-    private static final Logger LOG = LoggerFactory.getLogger(ApnsSimulator.class);
+public final class ApnsSimulator extends Simulator<ApnsSimConfig> {
+    private volatile ApnsService service;
+    private volatile SimEndpoint endpoint;
 
-    private ApnsSimConfig config;
-    private ApnsService service;
-    private SimEndpoint endpoint;
-    private SimServer server;
-    private InetSocketAddress bound;
-    private boolean closed;
+    public ApnsSimulator() {
+        super("apns");
+    }
 
-    /**
-     * Binds and starts answering. Once per instance.
-     *
-     * @return the bound address (the real port when {@code listen} had port 0)
-     * @throws IllegalStateException when already started, or {@code bind, <address>: <cause>}
-     * @throws IllegalArgumentException when the TLS identity or client CA cannot be used
-     */
-    public synchronized InetSocketAddress start(ApnsSimConfig config) {
-        if (server != null) {
-            throw new IllegalStateException("apns simulator already started on " + server.address());
-        }
+    @Override
+    protected SimServer bind(ApnsSimConfig config) {
         SslContext ssl = SimTls.serverContext(config.identity(), config.clientCa(), "h2");
         ApnsService apns = new ApnsService(config);
         int initial = config.initialMaxConcurrentStreams();
         int raised = config.maxConcurrentStreams() != initial ? config.maxConcurrentStreams() : 0;
         SimEndpoint ep = new SimEndpoint("apns", apns, false, ApnsSimConfig.MAX_VOIP_PAYLOAD, initial, raised,
                 config.answerDelay().toMillis(), config.goAwayAfterStreams(), config.dropAfterStreams());
-        this.server = SimServer.bind("apns-sim", config.listen(), config.ioThreads(), ep.initializer(ssl));
-        this.config = config;
+        SimServer server = SimServer.bind("apns-sim", config.listen(), config.ioThreads(), ep.initializer(ssl));
         this.service = apns;
         this.endpoint = ep;
-        this.bound = server.address();
-        LOG.info("{}", describe());
-        return bound;
-    }
-
-    /** The bound address. */
-    public synchronized InetSocketAddress address() {
-        requireStarted();
-        return bound;
-    }
-
-    public synchronized ApnsSimConfig config() {
-        requireStarted();
-        return config;
+        return server;
     }
 
     /** {@code apns simulator listening on 127.0.0.1:PORT (h2, ALPN and prior knowledge; ...)}. */
+    @Override
     public synchronized String describe() {
         requireStarted();
-        StringBuilder s = new StringBuilder("apns simulator listening on ").append(SimServer.format(bound))
+        ApnsSimConfig config = config();
+        StringBuilder s = new StringBuilder("apns simulator listening on ").append(SimServer.format(address()))
                 .append(" (h2, ALPN and prior knowledge");
         s.append(config.tokenAuth() ? config.tokenKeys().isEmpty() ? "; token auth, signatures not checked"
                 : "; token auth, " + config.tokenKeys().size() + " verification key(s)" : "");
@@ -136,25 +111,14 @@ public final class ApnsSimulator implements AutoCloseable {
         return true;
     }
 
-    /** Closes every connection and stops; idempotent. */
-    @Override
-    public synchronized void close() {
-        if (server != null && !closed) {
-            closed = true;
-            server.close();
-            LOG.info("apns simulator on {} stopped: {}", SimServer.format(bound), snapshot().summary());
-        }
-    }
-
     /** The shared pipeline parts, for tests in this package. */
     synchronized SimEndpoint endpoint() {
         requireStarted();
         return endpoint;
     }
 
-    private void requireStarted() {
-        if (server == null) {
-            throw new IllegalStateException("apns simulator not started");
-        }
+    @Override
+    protected String summary() {
+        return snapshot().summary();
     }
 }

@@ -4,8 +4,6 @@ import io.netty.channel.ChannelOption;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.stream.Collectors;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * A small corporate-proxy stand-in for demos and tests where Squid is not installed: HTTP/1.1
@@ -27,57 +25,36 @@ import org.slf4j.LoggerFactory;
  * InetSocketAddress a = proxy.start(config); ... }}.
  * Thread-safe.
  */
-public final class ConnectProxySimulator implements AutoCloseable {
-    private static final Logger LOG = LoggerFactory.getLogger(ConnectProxySimulator.class);
+public final class ConnectProxySimulator extends Simulator<ConnectProxyConfig> {
+    private volatile ProxyStats stats;
 
-    private ConnectProxyConfig config;
-    private ProxyStats stats;
-    private SimServer server;
-    private InetSocketAddress bound;
-    private boolean closed;
+    public ConnectProxySimulator() {
+        super("proxy");
+    }
 
-    /**
-     * Binds and starts proxying. Once per instance.
-     *
-     * @return the bound address (the real port when {@code listen} had port 0)
-     * @throws IllegalStateException when already started, or {@code bind, <address>: <cause>}
-     */
-    public synchronized InetSocketAddress start(ConnectProxyConfig config) {
-        if (server != null) {
-            throw new IllegalStateException("proxy simulator already started on " + bound);
-        }
+    @Override
+    protected SimServer bind(ConnectProxyConfig config) {
         ProxyStats proxyStats = new ProxyStats(config.recordLimit());
-        this.server = SimServer.bind("proxy-sim", config.listen(), config.ioThreads(), true, ch -> {
+        SimServer server = SimServer.bind("proxy-sim", config.listen(), config.ioThreads(), true, ch -> {
             proxyStats.connectionsOpened.increment();
             ch.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
             ch.pipeline()
                     .addLast(SimHandlerNames.CONNECT_DECODER, new ConnectRequestDecoder())
                     .addLast(SimHandlerNames.CONNECT, new ProxyConnectHandler(config, proxyStats));
         });
-        this.config = config;
         this.stats = proxyStats;
-        this.bound = server.address();
-        LOG.info("{}", describe());
-        return bound;
-    }
-
-    public synchronized InetSocketAddress address() {
-        requireStarted();
-        return bound;
-    }
-
-    public synchronized ConnectProxyConfig config() {
-        requireStarted();
-        return config;
+        return server;
     }
 
     /** {@code proxy simulator listening on 127.0.0.1:PORT (CONNECT only; Basic auth; ports 443; hosts ...)}. */
+    @Override
     public synchronized String describe() {
         requireStarted();
+        ConnectProxyConfig config = config();
         String ports = config.allowedPorts().stream().sorted().map(String::valueOf).collect(Collectors.joining(","));
         String hosts = config.hosts().entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
                 .sorted().collect(Collectors.joining(","));
-        return "proxy simulator listening on " + SimServer.format(bound) + " (CONNECT only; "
+        return "proxy simulator listening on " + SimServer.format(address()) + " (CONNECT only; "
                 + (config.requiresAuth() ? "Basic auth as " + config.user() : "no auth") + "; ports " + ports
                 + (hosts.isEmpty() ? "" : "; hosts " + hosts) + ")";
     }
@@ -102,19 +79,8 @@ public final class ConnectProxySimulator implements AutoCloseable {
         return s == null ? List.of() : s.records();
     }
 
-    /** Closes every connection and stops; idempotent. */
     @Override
-    public synchronized void close() {
-        if (server != null && !closed) {
-            closed = true;
-            server.close();
-            LOG.info("proxy simulator on {} stopped: {}", SimServer.format(bound), stats.snapshot().summary());
-        }
-    }
-
-    private void requireStarted() {
-        if (server == null) {
-            throw new IllegalStateException("proxy simulator not started");
-        }
+    protected String summary() {
+        return stats.snapshot().summary();
     }
 }

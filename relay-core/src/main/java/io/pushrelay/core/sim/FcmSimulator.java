@@ -4,8 +4,6 @@ import io.netty.handler.ssl.SslContext;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * A stand-in for {@code fcm.googleapis.com} (FCM HTTP v1 {@code messages:send}) and
@@ -17,54 +15,32 @@ import org.slf4j.LoggerFactory;
  * <p>Use: {@code try (FcmSimulator sim = new FcmSimulator()) { InetSocketAddress a = sim.start(config); ... }}.
  * Thread-safe.
  */
-public final class FcmSimulator implements AutoCloseable {
-    private static final Logger LOG = LoggerFactory.getLogger(FcmSimulator.class);
+public final class FcmSimulator extends Simulator<FcmSimConfig> {
+    private volatile FcmService service;
+    private volatile SimEndpoint endpoint;
 
-    private FcmSimConfig config;
-    private FcmService service;
-    private SimEndpoint endpoint;
-    private SimServer server;
-    private InetSocketAddress bound;
-    private boolean closed;
+    public FcmSimulator() {
+        super("fcm");
+    }
 
-    /**
-     * Binds and starts answering. Once per instance.
-     *
-     * @return the bound address (the real port when {@code listen} had port 0)
-     * @throws IllegalStateException when already started, or {@code bind, <address>: <cause>}
-     * @throws IllegalArgumentException when the TLS identity cannot be used
-     */
-    public synchronized InetSocketAddress start(FcmSimConfig config) {
-        if (server != null) {
-            throw new IllegalStateException("fcm simulator already started on " + bound);
-        }
+    @Override
+    protected SimServer bind(FcmSimConfig config) {
         SslContext ssl = SimTls.serverContext(config.identity(), List.of(), "h2", "http/1.1");
         FcmService fcm = new FcmService(config);
         SimEndpoint ep = new SimEndpoint("fcm", fcm, true, FcmSimConfig.MAX_BODY, 1000, 0,
                 config.answerDelay().toMillis(), 0, 0);
-        this.server = SimServer.bind("fcm-sim", config.listen(), config.ioThreads(), ep.initializer(ssl));
-        this.config = config;
+        SimServer server = SimServer.bind("fcm-sim", config.listen(), config.ioThreads(), ep.initializer(ssl));
         this.service = fcm;
         this.endpoint = ep;
-        this.bound = server.address();
-        LOG.info("{}", describe());
-        return bound;
-    }
-
-    public synchronized InetSocketAddress address() {
-        requireStarted();
-        return bound;
-    }
-
-    public synchronized FcmSimConfig config() {
-        requireStarted();
-        return config;
+        return server;
     }
 
     /** {@code fcm simulator listening on 127.0.0.1:PORT (h2 and http/1.1; messages:send and /token)}. */
+    @Override
     public synchronized String describe() {
         requireStarted();
-        return "fcm simulator listening on " + SimServer.format(bound)
+        FcmSimConfig config = config();
+        return "fcm simulator listening on " + SimServer.format(address())
                 + " (h2 and http/1.1, ALPN or none; POST /v1/projects/<id>/messages:send and POST /token"
                 + (config.requireIssuedTokens() ? "; only issued access tokens" : "; any bearer token")
                 + (config.projectIds().isEmpty() ? "" : "; projects " + String.join(",", config.projectIds()))
@@ -110,19 +86,8 @@ public final class FcmSimulator implements AutoCloseable {
         return true;
     }
 
-    /** Closes every connection and stops; idempotent. */
     @Override
-    public synchronized void close() {
-        if (server != null && !closed) {
-            closed = true;
-            server.close();
-            LOG.info("fcm simulator on {} stopped: {}", SimServer.format(bound), snapshot().summary());
-        }
-    }
-
-    private void requireStarted() {
-        if (server == null) {
-            throw new IllegalStateException("fcm simulator not started");
-        }
+    protected String summary() {
+        return snapshot().summary();
     }
 }
