@@ -10,6 +10,7 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -30,8 +31,9 @@ import java.util.concurrent.TimeUnit;
  * <pre>
  * sender (Pushy ApnsClient, then a Go net/http client) --h2/TLS, by the name api.push.apple.com-->
  *   relay-pre (--via https://relay-post.push-relay.test:PORT, --proxy Squid) --CONNECT, HTTP/1.1 in TLS-->
- *   Squid with ssl-bump (ends the TLS with a certificate of the inspection CA, logs each request) --TLS-->
- *   relay-post (its own CA) --h2/TLS-->
+ *   Squid with ssl-bump (ends the TLS with a certificate of the inspection CA, logs each request)
+ *     --TLS, with Squid's client certificate-->
+ *   relay-post (its own CA; mutual TLS: --client-ca, --allow-client legacy-proxy) --h2/TLS-->
  *   Pushy's MockApnsServer ("Apple": validates provider tokens and device tokens per topic)
  * </pre>
  *
@@ -93,16 +95,27 @@ final class ChainScenario {
         long setupStart = System.nanoTime();
         TestPki postPki = TestPki.create(work.resolve("chain-post-pki"), "relay-post test CA", "push-relay.test");
         TestPki.LeafFiles postCert = postPki.server("relay-post", POST_HOST);
+        TestPki.LeafFiles squidIdentity = postPki.client("legacy-proxy");
         TestPki inspection = TestPki.createUnconstrained(work.resolve("chain-inspection"), "corporate inspection CA");
+        // Squid (user proxy) reads its client certificate from a folder it can enter.
+        Path squidFiles = Files.createDirectories(work.resolve("chain-squid-files"));
+        Files.setPosixFilePermissions(squidFiles, PosixFilePermissions.fromString("rwxr-xr-x"));
+        for (Path file : List.of(squidIdentity.chain(), squidIdentity.key())) {
+            Files.setPosixFilePermissions(Files.copy(file, squidFiles.resolve(file.getFileName())),
+                    PosixFilePermissions.fromString("rw-r--r--"));
+        }
         try (MockApns mock = MockApns.start(pki, Notifications.registered(count + goCount, badEvery), true, null);
              RelayProcess post = RelayProcess.startPost(work, "relay-post-chain", leakLevel, List.of(
                      "--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0",
                      "--cert", postCert.chain().toString(), "--key", postCert.key().toString(),
                      "--allow-source", "127.0.0.1/32",
+                     "--client-ca", postPki.caPem().toString(), "--allow-client", "legacy-proxy",
                      "--route", E2ePki.APNS_HOST + "=" + E2ePki.APNS_HOST + ":" + mock.port(),
                      "--upstream-ca", pki.apnsCa().toString()));
              Squid squid = Squid.builder().directory(work).hosts(POST_HOST)
                      .sslBump(inspection.caPem(), inspection.caKey()).trustUpstream(postPki.caPem())
+                     .config("tls_outgoing_options cert=" + squidFiles.resolve("legacy-proxy.pem")
+                             + " key=" + squidFiles.resolve("legacy-proxy.key"))
                      .allowPorts(post.port()).start();
              RelayProcess pre = RelayProcess.start(work, "relay-pre-chain", leakLevel, List.of(
                      "--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0",
@@ -136,15 +149,18 @@ final class ChainScenario {
             summary.put("goMillis", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - goStart));
             summary.put("mock", ScenarioMain.mockSummary(mock));
 
-            Map<String, Object> preSummary = ScenarioMain.stop(pre);
-            preSummary.put("accessLog", accessLog(pre.stdout(), plan));
-            summary.put("relayPre", preSummary);
-            Map<String, Object> postSummary = ScenarioMain.stop(post);
-            postSummary.put("accessLog", accessLog(post.stdout(), plan));
-            summary.put("relayPost", postSummary);
+            summary.put("relayPre", relaySummary(pre, plan));
+            summary.put("relayPost", relaySummary(post, plan));
             squid.stop();
             summary.put("squid", squidLog(squid, "https://" + POST_HOST + ":" + post.port() + "/3/device/", plan));
         }
+    }
+
+    /** {@link ScenarioMain#stop} (metrics, SIGTERM, exit code, leaks, warnings), and its access log against the plan. */
+    private static Map<String, Object> relaySummary(RelayProcess relay, Map<String, Planned> plan) {
+        Map<String, Object> m = ScenarioMain.stop(relay);
+        m.put("accessLog", accessLog(relay.stdout(), plan));
+        return m;
     }
 
     /**

@@ -16,7 +16,8 @@ import org.junit.jupiter.api.io.TempDir;
  * network namespace so that the senders reach relay-pre by the name {@code api.push.apple.com}):
  * Pushy's {@code ApnsClient} (token auth, a real P-256 key) and then a Go standard-library client
  * (h2 by ALPN) -> relay-pre ({@code --via https://relay-post...}, {@code --proxy} Squid) -> Squid
- * inspecting the TLS ({@code ssl-bump}) -> relay-post -> Pushy's {@code MockApnsServer}.
+ * inspecting the TLS ({@code ssl-bump}) -> relay-post (mutual TLS: only Squid's client certificate
+ * gets in) -> Pushy's {@code MockApnsServer}.
  *
  * <p>5,000 notifications from Pushy, 200 in flight, 4% with a malformed device token, then 300
  * from Go, 100 in flight. Every one must be answered exactly once with the status the mock gives
