@@ -50,7 +50,9 @@ import org.junit.jupiter.api.io.TempDir;
  * over h2. relay-pre's default shape is origin-form with {@code Host} naming relay-post and
  * {@code Forwarded: host="api.push.apple.com"}: relay-post routes by the latter. Directly with
  * relay-pre's client certificate, and through a TLS-inspecting Squid ({@code ssl-bump}) that
- * logs every request, the legacy proxy of the design.
+ * logs every request, the legacy proxy of the design. The whole chain, every hop a process, with
+ * Pushy's {@code ApnsClient} and a Go client at the start and thousands of notifications, is
+ * relay-pre's {@code io.pushrelay.pre.e2e.ChainScenarioTest}.
  */
 class PostChainTest {
     private static final Route APNS_ROUTE = Route.of(RouteKind.APNS, APNS, APNS, 443);

@@ -19,15 +19,20 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * {@code push-relay pre} as a process of its own: {@code java -cp <this JVM's class path>
- * io.pushrelay.pre.PreCommand ARGS}, stdout (the access log, and the "listening" line) and
+ * {@code push-relay pre} (or, with {@link #startPost}, {@code push-relay post}) as a process of
+ * its own: {@code java -cp <this JVM's class path> io.pushrelay.pre.PreCommand ARGS}, stdout (the access log, and the "listening" line) and
  * stderr (the operational log) in two files. Netty's leak detection runs at the level given
  * (paranoid by default); {@link #leaks()} finds its reports in stderr. {@link #close()} stops it
  * (TERM, then KILL), so try-with-resources leaves nothing behind.
  */
 public final class RelayProcess implements AutoCloseable {
+    private static final String PRE_MAIN = "io.pushrelay.pre.PreCommand";
     private static final Pattern LISTENING = Pattern.compile(
             "relay-pre listening on (\\S+):(\\d+) \\(admin (\\S+):(\\d+)\\)");
+    /** relay-post's main class: on the class path through relay-pre's test dependency on relay-post. */
+    private static final String POST_MAIN = "io.pushrelay.post.PostCommand";
+    private static final Pattern POST_LISTENING = Pattern.compile(
+            "relay-post listening on (\\S+):(\\d+) \\(.*; admin (\\S+):(\\d+)\\)");
 
     private final ExternalProcess process;
     private final Path stdout;
@@ -49,9 +54,13 @@ public final class RelayProcess implements AutoCloseable {
      * the senders and the upstream).
      */
     public static List<String> command(String leakLevel, List<String> args) {
+        return command(PRE_MAIN, leakLevel, args);
+    }
+
+    private static List<String> command(String mainClass, String leakLevel, List<String> args) {
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Dio.netty.leakDetection.level=" + leakLevel, "-Dio.netty.leakDetection.targetRecords=8",
-                "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"), "io.pushrelay.pre.PreCommand"));
+                "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"), mainClass));
         command.addAll(args);
         return command;
     }
@@ -62,19 +71,32 @@ public final class RelayProcess implements AutoCloseable {
     }
 
     public static RelayProcess start(Path dir, String name, String leakLevel, List<String> args) {
+        return start(dir, name, leakLevel, PRE_MAIN, "relay-pre listening on", LISTENING, args);
+    }
+
+    /**
+     * Starts {@code push-relay post} ({@code io.pushrelay.post.PostCommand ARGS}) the same way and
+     * waits until it prints that it listens; {@link #adminPort()} is its admin port.
+     */
+    public static RelayProcess startPost(Path dir, String name, String leakLevel, List<String> args) {
+        return start(dir, name, leakLevel, POST_MAIN, "relay-post listening on", POST_LISTENING, args);
+    }
+
+    private static RelayProcess start(Path dir, String name, String leakLevel, String mainClass, String listening,
+                                      Pattern ports, List<String> args) {
         Path out = dir.resolve(name + ".stdout");
         Path err = dir.resolve(name + ".stderr");
         List<String> command = new ArrayList<>(List.of("sh", "-c", "exec \"$@\" 2>\"$RELAY_STDERR\"", "sh"));
-        command.addAll(command(leakLevel, args));
-        ExternalProcess process = ExternalProcess.start("relay-pre " + name, out, Map.of("RELAY_STDERR", err.toString()),
+        command.addAll(command(mainClass, leakLevel, args));
+        ExternalProcess process = ExternalProcess.start(listening.split(" ")[0] + " " + name, out, Map.of("RELAY_STDERR", err.toString()),
                 command);
         try {
-            process.awaitOutput("relay-pre listening on", Duration.ofSeconds(30));
+            process.awaitOutput(listening, Duration.ofSeconds(30));
         } catch (IllegalStateException e) {
             process.close();
             throw new IllegalStateException(e.getMessage() + "\nstderr:\n" + read(err), e);
         }
-        Matcher m = LISTENING.matcher(process.output());
+        Matcher m = ports.matcher(process.output());
         if (!m.find()) {
             process.close();
             throw new IllegalStateException("cannot read the ports from: " + process.output());

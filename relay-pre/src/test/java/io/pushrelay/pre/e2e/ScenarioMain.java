@@ -57,6 +57,8 @@ import javax.net.ssl.SSLSocket;
  *   <li>{@code passthrough}: relay-pre with {@code --passthrough}: Pushy with token auth and
  *       Pushy with certificate auth, each TLS session end to end with the mock through the tunnel;
  *       a server name that is not a route is refused.</li>
+ *   <li>{@code chain}: relay-pre with {@code --via} to relay-post through a TLS-inspecting Squid;
+ *       Pushy, then a Go standard-library client, at the start ({@link ChainScenario}).</li>
  * </ul>
  */
 public final class ScenarioMain {
@@ -64,8 +66,8 @@ public final class ScenarioMain {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Map<String, String> options;
-    private final E2ePki pki;
-    private final Path work;
+    final E2ePki pki;
+    final Path work;
     private final Map<String, Object> summary = new LinkedHashMap<>();
 
     private ScenarioMain(Map<String, String> options) {
@@ -91,6 +93,7 @@ public final class ScenarioMain {
             case "peers" -> scenario.peers();
             case "lifecycle" -> scenario.lifecycle();
             case "passthrough" -> scenario.passthrough();
+            case "chain" -> new ChainScenario(scenario).run(scenario.summary);
             default -> throw new IllegalArgumentException("unknown mode " + mode);
         }
         scenario.summary.put("totalMillis", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
@@ -100,7 +103,7 @@ public final class ScenarioMain {
         System.exit(0);
     }
 
-    private String option(String name) {
+    String option(String name) {
         String value = options.get(name);
         if (value == null) {
             throw new IllegalArgumentException("missing --" + name);
@@ -108,7 +111,7 @@ public final class ScenarioMain {
         return value;
     }
 
-    private int intOption(String name) {
+    int intOption(String name) {
         return Integer.parseInt(option(name));
     }
 
@@ -437,7 +440,7 @@ public final class ScenarioMain {
     }
 
     /** Pushy with token auth, to relay-pre by name. */
-    private ApnsClient tokenClient(int relayPort, boolean alpn) throws Exception {
+    ApnsClient tokenClient(int relayPort, boolean alpn) throws Exception {
         return new ApnsClientBuilder()
                 .setApnsServer(E2ePki.APNS_HOST, relayPort)
                 .setSigningKey(signingKey())
@@ -464,7 +467,7 @@ public final class ScenarioMain {
     }
 
     /** {@code bearer <JWT>} signed now with the provider's key (Pushy's encoding, which its mock checks). */
-    private String providerToken() {
+    String providerToken() {
         try {
             return new AuthenticationToken(signingKey(), Instant.now()).getAuthorizationHeader().toString();
         } catch (Exception e) {
@@ -473,7 +476,7 @@ public final class ScenarioMain {
     }
 
     /** Scrapes metrics, sends SIGTERM, and reports what relay-pre did. */
-    private static Map<String, Object> stop(RelayProcess relay) {
+    static Map<String, Object> stop(RelayProcess relay) {
         String metrics = relay.metrics();
         long cpu = cpuMillis(relay.pid());
         long termStart = System.nanoTime();
@@ -491,7 +494,7 @@ public final class ScenarioMain {
     }
 
     /** Every accepted notification as the client sent it and as the mock received it. */
-    private static Map<String, Object> compare(PushyLoad.Result result, MockApns mock) {
+    static Map<String, Object> compare(PushyLoad.Result result, MockApns mock) {
         int same = 0;
         int differ = 0;
         int missingAtMock = 0;
