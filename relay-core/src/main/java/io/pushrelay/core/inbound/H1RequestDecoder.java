@@ -117,29 +117,41 @@ public final class H1RequestDecoder extends HttpRequestDecoder {
         super.decodeLast(ctx, in, out);
     }
 
-    /** Follows the consumed head bytes; true on obsolete line folding. */
+    /**
+     * Follows the consumed head bytes; true on obsolete line folding. Only a line's first bytes
+     * matter (an empty line ends the head, a space or tab continues the previous line), so it
+     * jumps from line end to line end.
+     */
     private boolean watchHead(ByteBuf buffer, int from, int to) {
-        for (int i = from; i < to && inHead; i++) {
-            byte b = buffer.getByte(i);
-            if (b == '\n') {
-                if (atLineStart) {
+        int i = from;
+        while (i < to && inHead) {
+            if (atLineStart) {
+                byte b = buffer.getByte(i);
+                if (b == '\r') {
+                    // Part of an empty line's CRLF; strict line parsing refuses a bare CR.
+                    i++;
+                    continue;
+                }
+                if (b == '\n') {
                     // An empty line: the end of the head, or one of the empty lines allowed before it.
                     if (sawLine) {
                         inHead = false;
                     }
-                } else {
-                    sawLine = true;
-                    atLineStart = true;
+                    i++;
+                    continue;
                 }
-            } else if (b == '\r') {
-                // Part of the CRLF; strict line parsing refuses a bare CR.
-                continue;
-            } else {
-                if (atLineStart && sawLine && (b == ' ' || b == '\t')) {
+                if (sawLine && (b == ' ' || b == '\t')) {
                     return true;
                 }
                 atLineStart = false;
             }
+            int lineEnd = buffer.indexOf(i, to, (byte) '\n');
+            if (lineEnd < 0) {
+                return false;
+            }
+            sawLine = true;
+            atLineStart = true;
+            i = lineEnd + 1;
         }
         return false;
     }
