@@ -54,8 +54,11 @@ public record Route(String authority, String host, int port, RouteKind kind, Set
     /** Whole-match of the path without its query string. */
     public boolean allowsPath(String pathAndQuery) {
         int q = pathAndQuery.indexOf('?');
-        String p = q < 0 ? pathAndQuery : pathAndQuery.substring(0, q);
-        return path.matcher(p).matches();
+        int end = q < 0 ? pathAndQuery.length() : q;
+        if (path == kind.path()) {
+            return kind.matchesPath(pathAndQuery, end);
+        }
+        return path.matcher(pathAndQuery).region(0, end).matches();
     }
 
     /** {@code authority => host:port}, for logs. */

@@ -51,17 +51,63 @@ public final class Redactor {
         if (text == null || text.length() < 3) {
             return text;
         }
+        int seen = scan(text);
+        if (seen == 0) {
+            return text;
+        }
         String out = text;
-        if (indexOfIgnoreCase(out, "uthorization", 0) >= 0) {
+        if ((seen & AUTHORIZATION) != 0) {
             out = AUTHORIZATION_VALUE.matcher(out).replaceAll("$1" + Matcher.quoteReplacement(REDACTED));
         }
-        if (indexOfIgnoreCase(out, "bearer", 0) >= 0) {
+        if ((seen & BEARER) != 0) {
             out = BEARER_CREDENTIAL.matcher(out).replaceAll("$1" + Matcher.quoteReplacement(REDACTED));
         }
-        if (out.contains("eyJ")) {
+        if ((seen & JWT_START) != 0) {
             out = JWT.matcher(out).replaceAll(Matcher.quoteReplacement(REDACTED));
         }
-        return maskDeviceTokens(out);
+        return (seen & DEVICE) != 0 ? maskDeviceTokens(out) : out;
+    }
+
+    private static final int AUTHORIZATION = 1;
+    private static final int BEARER = 2;
+    private static final int JWT_START = 4;
+    private static final int DEVICE = 8;
+
+    /**
+     * One pass over {@code text} for what the rules look for (most lines hold none): a bit per
+     * rule that may apply. Replacing a credential never makes a device path, so the bits found
+     * in the original text stay right for the later rules.
+     */
+    private static int scan(String text) {
+        int seen = 0;
+        for (int i = 0, n = text.length(); i < n; i++) {
+            char c = text.charAt(i);
+            switch (c) {
+                case 'u', 'U' -> {
+                    if (text.regionMatches(true, i, "uthorization", 0, 12)) {
+                        seen |= AUTHORIZATION;
+                    }
+                }
+                case 'b', 'B' -> {
+                    if (text.regionMatches(true, i, "bearer", 0, 6)) {
+                        seen |= BEARER;
+                    }
+                }
+                case 'e' -> {
+                    if (text.startsWith("eyJ", i)) {
+                        seen |= JWT_START;
+                    }
+                }
+                case '/' -> {
+                    if (text.regionMatches(true, i, DEVICE_PREFIX, 0, DEVICE_PREFIX.length())) {
+                        seen |= DEVICE;
+                    }
+                }
+                default -> {
+                }
+            }
+        }
+        return seen;
     }
 
     /** Only the device-token rule of {@link #redact}. */
