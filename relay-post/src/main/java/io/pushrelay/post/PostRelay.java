@@ -69,6 +69,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class PostRelay implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(PostRelay.class);
+    /** The listener's name, in logs and in the {@code listener} label of the metrics. */
+    static final String LISTENER = "post";
 
     private volatile PostConfig config;
     private final EventLoopGroup boss;
@@ -115,7 +117,8 @@ public final class PostRelay implements AutoCloseable {
     private void startAll() {
         DeferredUpstream upstream = new DeferredUpstream();
         forwarder = new Forwarder(restrictions.policy(config), upstream, new AccessLog(), exchangeListener());
-        listener = RelayListener.bind(listenerConfig(config), boss, workers, forwarder, restrictions.gate());
+        listener = RelayListener.bind(listenerConfig(config), boss, workers, forwarder, restrictions.gate(),
+                metrics.listener(LISTENER));
         closeables.add(0, listener);
         Set<InetSocketAddress> own = new LinkedHashSet<>(List.of(listener.localAddress(),
                 config.listen().toSocketAddress()));
@@ -132,8 +135,8 @@ public final class PostRelay implements AutoCloseable {
         var limits = config.limits();
         InetSocketAddress address = config.listen().toSocketAddress();
         ListenerConfig listener = config.plaintext()
-                ? ListenerConfig.plaintext("post", address)
-                : ListenerConfig.tls("post", address, EngineParts.tls(config.tls(), config.clientCa()));
+                ? ListenerConfig.plaintext(LISTENER, address)
+                : ListenerConfig.tls(LISTENER, address, EngineParts.tls(config.tls(), config.clientCa()));
         return listener.withHandshakeTimeout(limits.handshakeTimeout())
                 .withIdleTimeout(limits.idleTimeout())
                 .withMaxConnections(limits.maxConnections());
@@ -156,7 +159,7 @@ public final class PostRelay implements AutoCloseable {
         if (up.ca() != null) {
             base = base.withUpstreamCa(up.ca());
         }
-        Connector tokenConnector = new Connector(base);
+        Connector tokenConnector = new Connector(base, metrics);
         closeables.add(tokenConnector);
         UpstreamPool tokenPool = new UpstreamPool(tokenConnector, poolConfig, workers);
         pools.add(tokenPool);
@@ -167,7 +170,7 @@ public final class PostRelay implements AutoCloseable {
                     : EngineParts.firstLine(up.apnsClientCertPasswordFile(), "upstream.apns-client-cert-password-file")
                     .toCharArray();
             ClientIdentity identity = ClientIdentity.load(up.apnsClientCert(), password);
-            Connector certificateConnector = new Connector(base.withClientCert(identity));
+            Connector certificateConnector = new Connector(base.withClientCert(identity), metrics);
             closeables.add(certificateConnector);
             certificatePool = new UpstreamPool(certificateConnector, poolConfig, workers);
             pools.add(certificatePool);

@@ -20,6 +20,7 @@ import io.pushrelay.core.forward.ExchangeListener;
 import io.pushrelay.core.forward.Forwarder;
 import io.pushrelay.core.forward.RelayRequest;
 import io.pushrelay.core.forward.ResponseSink;
+import io.pushrelay.core.listener.ConnectionGate;
 import io.pushrelay.core.listener.ListenerConfig;
 import io.pushrelay.core.listener.RelayListener;
 import io.pushrelay.core.observe.AccessLog;
@@ -64,6 +65,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class PreRelay implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(PreRelay.class);
+    /** The listener's name, in logs and in the {@code listener} label of the metrics. */
+    static final String LISTENER = "pre";
 
     private final PreConfig config;
     /** The certificates served now: {@code config}'s, or those of the last reload. */
@@ -112,7 +115,8 @@ public final class PreRelay implements AutoCloseable {
         } else {
             DeferredUpstream upstream = new DeferredUpstream();
             forwarder = new Forwarder(new Policy(routes), upstream, new AccessLog(), metricsListener());
-            listener = RelayListener.bind(listenerConfig(), boss, workers, forwarder);
+            listener = RelayListener.bind(listenerConfig(), boss, workers, forwarder, ConnectionGate.OPEN,
+                    metrics.listener(LISTENER));
             closeables.add(0, listener);
             upstream.set(upstream(new java.util.HashSet<>(List.of(listener.localAddress(), config.listen().toSocketAddress()))));
         }
@@ -125,7 +129,7 @@ public final class PreRelay implements AutoCloseable {
 
     private ListenerConfig listenerConfig() {
         var limits = config.limits();
-        return ListenerConfig.tls("pre", config.listen().toSocketAddress(), RelayParts.tls(config.tls()))
+        return ListenerConfig.tls(LISTENER, config.listen().toSocketAddress(), RelayParts.tls(config.tls()))
                 .withHandshakeTimeout(limits.handshakeTimeout())
                 .withIdleTimeout(limits.idleTimeout())
                 .withMaxConnections(limits.maxConnections())
@@ -158,7 +162,7 @@ public final class PreRelay implements AutoCloseable {
                 .withPing(up.pingInterval(), UpstreamConfig.defaults().pingTimeout())
                 .withIdleTimeout(up.idleTimeout());
         ConnectorConfig base = connectorConfig(avoid);
-        Connector tokenConnector = new Connector(base);
+        Connector tokenConnector = new Connector(base, metrics);
         closeables.add(tokenConnector);
         UpstreamPool tokenPool = new UpstreamPool(tokenConnector, poolConfig, workers);
         pools.add(tokenPool);
@@ -169,7 +173,7 @@ public final class PreRelay implements AutoCloseable {
                     : RelayParts.firstLine(up.apnsClientCertPasswordFile(), "upstream.apns-client-cert-password-file")
                     .toCharArray();
             ClientIdentity identity = ClientIdentity.load(up.apnsClientCert(), password);
-            Connector certificateConnector = new Connector(base.withClientCert(identity));
+            Connector certificateConnector = new Connector(base.withClientCert(identity), metrics);
             closeables.add(certificateConnector);
             certificatePool = new UpstreamPool(certificateConnector, poolConfig, workers);
             pools.add(certificatePool);
@@ -193,7 +197,7 @@ public final class PreRelay implements AutoCloseable {
         if (via.clientCert() != null) {
             cc = cc.withClientCert(ClientIdentity.fromPem(via.clientCert(), via.clientKey()));
         }
-        Connector connector = new Connector(cc);
+        Connector connector = new Connector(cc, metrics);
         closeables.add(connector);
         Http1Upstream upstream = new Http1Upstream(connector, endpoint, Http1UpstreamConfig.defaults()
                 .withRequestTimeout(config.upstream().requestTimeout()), workers);
@@ -203,7 +207,7 @@ public final class PreRelay implements AutoCloseable {
     }
 
     private void startPassthrough(RouteTable routes) {
-        Connector connector = new Connector(connectorConfig(Set.of(config.listen().toSocketAddress())));
+        Connector connector = new Connector(connectorConfig(Set.of(config.listen().toSocketAddress())), metrics);
         closeables.add(connector);
         long handshakeMillis = config.limits().handshakeTimeout().toMillis();
         ServerBootstrap bootstrap = new ServerBootstrap()
