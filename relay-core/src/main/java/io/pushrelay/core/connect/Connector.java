@@ -482,10 +482,13 @@ public final class Connector implements AutoCloseable {
          * @param reason the {@code reason} label of the route's connect failure
          */
         private void fail(ConnectorException e, ConnectFailure reason) {
-            if (promise.tryFailure(e)) {
-                LOG.debug("{}", e.getMessage(), e);
+            if (!promise.isDone()) {
+                // Counted first: whoever the failure wakes up sees it in the metrics.
                 if (routeMetrics != null) {
                     count(e, reason);
+                }
+                if (promise.tryFailure(e)) {
+                    LOG.debug("{}", e.getMessage(), e);
                 }
             }
             if (channel != null) {
@@ -495,10 +498,10 @@ public final class Connector implements AutoCloseable {
 
         /** A failed TLS handshake (the upstream's or the proxy's): reason {@code tls} or {@code timeout}, counted as such. */
         private void failTls(ConnectorException e, Throwable cause) {
-            fail(e, isTimeout(cause) ? ConnectFailure.TIMEOUT : ConnectFailure.TLS);
-            if (routeMetrics != null && e == promise.cause()) {
+            if (routeMetrics != null && !promise.isDone()) {
                 metrics.tlsHandshakeFailed(TlsSide.UPSTREAM);
             }
+            fail(e, isTimeout(cause) ? ConnectFailure.TIMEOUT : ConnectFailure.TLS);
         }
 
         private void count(ConnectorException e, ConnectFailure reason) {
