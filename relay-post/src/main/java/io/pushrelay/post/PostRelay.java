@@ -71,6 +71,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class PostRelay implements RunningRelay<PostConfig> {
     private static final Logger LOG = LoggerFactory.getLogger(PostRelay.class);
+    /** The listener's name, in logs and in the {@code listener} label of the metrics. */
+    static final String LISTENER = "post";
 
     private volatile PostConfig config;
     private final EventLoopGroup boss;
@@ -117,7 +119,8 @@ public final class PostRelay implements RunningRelay<PostConfig> {
     private void startAll() {
         DeferredUpstream upstream = new DeferredUpstream();
         forwarder = new Forwarder(restrictions.policy(config), upstream, new AccessLog(), exchangeListener());
-        listener = RelayListener.bind(listenerConfig(config), boss, workers, forwarder, restrictions.gate());
+        listener = RelayListener.bind(listenerConfig(config), boss, workers, forwarder, restrictions.gate(),
+                metrics.listener(LISTENER));
         closeables.add(0, listener);
         Set<InetSocketAddress> own = new LinkedHashSet<>(List.of(listener.localAddress(),
                 config.listen().toSocketAddress()));
@@ -134,8 +137,8 @@ public final class PostRelay implements RunningRelay<PostConfig> {
         var limits = config.limits();
         InetSocketAddress address = config.listen().toSocketAddress();
         ListenerConfig listener = config.plaintext()
-                ? ListenerConfig.plaintext("post", address)
-                : ListenerConfig.tls("post", address, EngineParts.tls(config.tls(), config.clientCa()));
+                ? ListenerConfig.plaintext(LISTENER, address)
+                : ListenerConfig.tls(LISTENER, address, EngineParts.tls(config.tls(), config.clientCa()));
         return listener.withHandshakeTimeout(limits.handshakeTimeout())
                 .withIdleTimeout(limits.idleTimeout())
                 .withMaxConnections(limits.maxConnections());
@@ -158,7 +161,7 @@ public final class PostRelay implements RunningRelay<PostConfig> {
         if (up.ca() != null) {
             base = base.withUpstreamCa(up.ca());
         }
-        Connector tokenConnector = new Connector(base);
+        Connector tokenConnector = new Connector(base, metrics);
         closeables.add(tokenConnector);
         UpstreamPool tokenPool = new UpstreamPool(tokenConnector, poolConfig, workers);
         pools.add(tokenPool);
@@ -169,7 +172,7 @@ public final class PostRelay implements RunningRelay<PostConfig> {
                     : EngineParts.firstLine(up.apnsClientCertPasswordFile(), "upstream.apns-client-cert-password-file")
                     .toCharArray();
             ClientIdentity identity = ClientIdentity.load(up.apnsClientCert(), password);
-            Connector certificateConnector = new Connector(base.withClientCert(identity));
+            Connector certificateConnector = new Connector(base.withClientCert(identity), metrics);
             closeables.add(certificateConnector);
             certificatePool = new UpstreamPool(certificateConnector, poolConfig, workers);
             pools.add(certificatePool);

@@ -21,6 +21,7 @@ import io.pushrelay.core.forward.ExchangeListener;
 import io.pushrelay.core.forward.Forwarder;
 import io.pushrelay.core.forward.RelayRequest;
 import io.pushrelay.core.forward.ResponseSink;
+import io.pushrelay.core.listener.ConnectionGate;
 import io.pushrelay.core.listener.ListenerConfig;
 import io.pushrelay.core.listener.RelayListener;
 import io.pushrelay.core.observe.AccessLog;
@@ -65,6 +66,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class PreRelay implements RunningRelay<PreConfig> {
     private static final Logger LOG = LoggerFactory.getLogger(PreRelay.class);
+    /** The listener's name, in logs and in the {@code listener} label of the metrics. */
+    static final String LISTENER = "pre";
 
     private final PreConfig config;
     /** The certificates served now: {@code config}'s, or those of the last reload. */
@@ -109,7 +112,8 @@ public final class PreRelay implements RunningRelay<PreConfig> {
         } else {
             DeferredUpstream upstream = new DeferredUpstream();
             forwarder = new Forwarder(new Policy(routes), upstream, new AccessLog(), metricsListener());
-            listener = RelayListener.bind(listenerConfig(), boss, workers, forwarder);
+            listener = RelayListener.bind(listenerConfig(), boss, workers, forwarder, ConnectionGate.OPEN,
+                    metrics.listener(LISTENER));
             closeables.add(0, listener);
             upstream.set(upstream(new java.util.HashSet<>(List.of(listener.localAddress(), config.listen().toSocketAddress()))));
         }
@@ -122,7 +126,7 @@ public final class PreRelay implements RunningRelay<PreConfig> {
 
     private ListenerConfig listenerConfig() {
         var limits = config.limits();
-        return ListenerConfig.tls("pre", config.listen().toSocketAddress(), EngineParts.tls(config.tls(), null))
+        return ListenerConfig.tls(LISTENER, config.listen().toSocketAddress(), EngineParts.tls(config.tls(), null))
                 .withHandshakeTimeout(limits.handshakeTimeout())
                 .withIdleTimeout(limits.idleTimeout())
                 .withMaxConnections(limits.maxConnections())
@@ -155,7 +159,7 @@ public final class PreRelay implements RunningRelay<PreConfig> {
                 .withPing(up.pingInterval(), UpstreamConfig.defaults().pingTimeout())
                 .withIdleTimeout(up.idleTimeout());
         ConnectorConfig base = connectorConfig(avoid);
-        Connector tokenConnector = new Connector(base);
+        Connector tokenConnector = new Connector(base, metrics);
         closeables.add(tokenConnector);
         UpstreamPool tokenPool = new UpstreamPool(tokenConnector, poolConfig, workers);
         pools.add(tokenPool);
@@ -166,7 +170,7 @@ public final class PreRelay implements RunningRelay<PreConfig> {
                     : EngineParts.firstLine(up.apnsClientCertPasswordFile(), "upstream.apns-client-cert-password-file")
                     .toCharArray();
             ClientIdentity identity = ClientIdentity.load(up.apnsClientCert(), password);
-            Connector certificateConnector = new Connector(base.withClientCert(identity));
+            Connector certificateConnector = new Connector(base.withClientCert(identity), metrics);
             closeables.add(certificateConnector);
             certificatePool = new UpstreamPool(certificateConnector, poolConfig, workers);
             pools.add(certificatePool);
@@ -190,7 +194,7 @@ public final class PreRelay implements RunningRelay<PreConfig> {
         if (via.clientCert() != null) {
             cc = cc.withClientCert(ClientIdentity.fromPem(via.clientCert(), via.clientKey()));
         }
-        Connector connector = new Connector(cc);
+        Connector connector = new Connector(cc, metrics);
         closeables.add(connector);
         Http1Upstream upstream = new Http1Upstream(connector, endpoint, Http1UpstreamConfig.defaults()
                 .withRequestTimeout(config.upstream().requestTimeout()), workers);
@@ -200,7 +204,7 @@ public final class PreRelay implements RunningRelay<PreConfig> {
     }
 
     private void startPassthrough(RouteTable routes) {
-        Connector connector = new Connector(connectorConfig(Set.of(config.listen().toSocketAddress())));
+        Connector connector = new Connector(connectorConfig(Set.of(config.listen().toSocketAddress())), metrics);
         closeables.add(connector);
         long handshakeMillis = config.limits().handshakeTimeout().toMillis();
         ServerBootstrap bootstrap = new ServerBootstrap()

@@ -28,6 +28,10 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import io.pushrelay.core.forward.RelayError;
+import io.pushrelay.core.observe.metrics.ConnectFailure;
+import io.pushrelay.core.observe.metrics.RelayMetrics;
+import io.pushrelay.core.observe.metrics.RouteMetrics;
+import io.pushrelay.core.observe.metrics.TlsSide;
 import io.pushrelay.core.policy.Route;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -69,6 +73,15 @@ import org.slf4j.LoggerFactory;
  * given event loop and every step, and the returned future's completion, happen on that loop.
  * Thread-safe; one instance serves the whole relay. {@link #close()} releases the TLS contexts
  * and the resolver threads (channels already open are not affected).
+ *
+ * <p>Metrics (when built with {@link #Connector(ConnectorConfig, RelayMetrics)}), per route
+ * (its authority): every attempt in {@code push_relay_upstream_connect_attempts_total}, every
+ * failed one in {@code push_relay_upstream_connect_failures_total{reason}}, a refused or
+ * unanswered {@code CONNECT} also in {@code push_relay_proxy_connect_failures_total{status}}, a
+ * failed TLS handshake (upstream's or the proxy's) in
+ * {@code push_relay_tls_handshake_failures_total{side="upstream"}}, and every byte of the
+ * connection by its {@link UpstreamPipeline#TRAFFIC} handler. Nothing is looked up per request:
+ * the route's handle once per attempt.
  */
 public final class Connector implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Connector.class);
@@ -77,14 +90,25 @@ public final class Connector implements AutoCloseable {
     private final SslContext upstreamTls;
     private final SslContext proxyTls;
     private final ExecutorService resolverThreads;
+    private final RelayMetrics metrics;
 
     /**
-     * Builds the TLS contexts once.
+     * Builds the TLS contexts once; records no metrics.
      *
      * @throws IllegalArgumentException when a CA file cannot be read or TLS cannot be set up
      */
     public Connector(ConnectorConfig config) {
+        this(config, null);
+    }
+
+    /**
+     * Builds the TLS contexts once; records the connections it opens in {@code metrics} (null: none).
+     *
+     * @throws IllegalArgumentException when a CA file cannot be read or TLS cannot be set up
+     */
+    public Connector(ConnectorConfig config, RelayMetrics metrics) {
         this.config = config;
+        this.metrics = metrics;
         this.upstreamTls = TlsContexts.upstream(config.upstreamCa(), config.clientCert(), config.protocol());
         this.proxyTls = config.proxy().filter(ProxyConfig::tls)
                 .map(p -> TlsContexts.proxy(p.proxyCa())).orElse(null);
@@ -96,6 +120,14 @@ public final class Connector implements AutoCloseable {
 
     public ConnectorConfig config() {
         return config;
+    }
+
+    /**
+     * The metrics this connector records in, or null: the upstream pools that use it record
+     * their retries and late connect failures there too.
+     */
+    public RelayMetrics metrics() {
+        return metrics;
     }
 
     /** {@code direct} or {@code connect, basic, proxy:3128}: for logs. */
@@ -219,6 +251,8 @@ public final class Connector implements AutoCloseable {
         private final String target;
         private final String ends;
         private final int firstPort;
+        /** The route's metrics, or null. */
+        private final RouteMetrics routeMetrics;
         private Channel channel;
 
         Attempt(EventLoop loop, Class<? extends SocketChannel> channelClass, Route route, ChannelHandler application,
@@ -234,6 +268,7 @@ public final class Connector implements AutoCloseable {
             this.ends = proxy.map(p -> "connect, " + p.authScheme() + ", " + p.address() + " => " + target)
                     .orElse("direct => " + target);
             this.firstPort = proxy.map(ProxyConfig::port).orElse(route.port());
+            this.routeMetrics = metrics == null ? null : metrics.route(route.authority());
         }
 
         void start() {
@@ -245,6 +280,9 @@ public final class Connector implements AutoCloseable {
             if (promise.isDone()) {
                 return;
             }
+            if (routeMetrics != null) {
+                routeMetrics.connectAttempted();
+            }
             String host = proxy.map(ProxyConfig::host).orElse(route.host());
             resolve(host, addresses -> connectTo(addresses, 0));
         }
@@ -255,7 +293,7 @@ public final class Connector implements AutoCloseable {
                 try {
                     next.accept(List.of(InetAddress.getByAddress(host, literal)));
                 } catch (UnknownHostException e) {
-                    fail(unresolved(host, e));
+                    fail(unresolved(host, e), ConnectFailure.DNS);
                 }
                 return;
             }
@@ -285,7 +323,7 @@ public final class Connector implements AutoCloseable {
                     ConnectorException error = failure;
                     loop.execute(() -> {
                         if (error != null) {
-                            fail(error);
+                            fail(error, error.getCause() != null ? ConnectFailure.DNS : ConnectFailure.OTHER);
                         } else {
                             next.accept(resolved);
                         }
@@ -293,7 +331,7 @@ public final class Connector implements AutoCloseable {
                 });
             } catch (RejectedExecutionException e) {
                 fail(new ConnectorException(proxy.isPresent() ? RelayError.PROXY_UNAVAILABLE
-                        : RelayError.UPSTREAM_UNAVAILABLE, ends + ", connector closed"));
+                        : RelayError.UPSTREAM_UNAVAILABLE, ends + ", connector closed"), ConnectFailure.OTHER);
             }
         }
 
@@ -343,12 +381,16 @@ public final class Connector implements AutoCloseable {
                                 ends + ", proxy unreachable: " + describe(f.cause()), f.cause())
                         : new ConnectorException(RelayError.UPSTREAM_UNAVAILABLE,
                                 ends + " [" + remote.getAddress().getHostAddress() + "], " + describe(f.cause()),
-                                f.cause()));
+                                f.cause()),
+                        f.cause() instanceof ConnectTimeoutException ? ConnectFailure.TIMEOUT : ConnectFailure.REFUSED);
             });
         }
 
         private void initPipeline(Channel ch) {
             ChannelPipeline p = ch.pipeline();
+            if (routeMetrics != null) {
+                p.addLast(UpstreamPipeline.TRAFFIC, routeMetrics.upstreamTrafficHandler());
+            }
             if (proxy.isPresent()) {
                 ProxyConfig proxyConfig = proxy.get();
                 if (proxyTls != null) {
@@ -388,7 +430,7 @@ public final class Connector implements AutoCloseable {
                     return; // failed or cancelled meanwhile: fail() closed the channel
                 }
                 if (!ch.isActive()) {
-                    fail(closedEarly());
+                    fail(closedEarly(), ConnectFailure.CLOSED);
                     return;
                 }
                 if (watch.held.isEmpty()) {
@@ -434,12 +476,44 @@ public final class Connector implements AutoCloseable {
                     "tls, " + route.authority() + " (" + ends + "): " + describeTls(cause), cause);
         }
 
-        private void fail(ConnectorException e) {
-            if (promise.tryFailure(e)) {
-                LOG.debug("{}", e.getMessage(), e);
+        /**
+         * Fails the attempt with {@code e} (once) and closes its channel.
+         *
+         * @param reason the {@code reason} label of the route's connect failure
+         */
+        private void fail(ConnectorException e, ConnectFailure reason) {
+            if (!promise.isDone()) {
+                // Counted first: whoever the failure wakes up sees it in the metrics.
+                if (routeMetrics != null) {
+                    count(e, reason);
+                }
+                if (promise.tryFailure(e)) {
+                    LOG.debug("{}", e.getMessage(), e);
+                }
             }
             if (channel != null) {
                 channel.close();
+            }
+        }
+
+        /** A failed TLS handshake (the upstream's or the proxy's): reason {@code tls} or {@code timeout}, counted as such. */
+        private void failTls(ConnectorException e, Throwable cause) {
+            if (routeMetrics != null && !promise.isDone()) {
+                metrics.tlsHandshakeFailed(TlsSide.UPSTREAM);
+            }
+            fail(e, isTimeout(cause) ? ConnectFailure.TIMEOUT : ConnectFailure.TLS);
+        }
+
+        private void count(ConnectorException e, ConnectFailure reason) {
+            int status = e.proxyStatus();
+            if (status != 0) {
+                routeMetrics.connectFailed(ConnectFailure.PROXY_REFUSED);
+                metrics.proxyConnectFailed(status);
+                return;
+            }
+            routeMetrics.connectFailed(reason);
+            if (e.error() == RelayError.PROXY_UNAVAILABLE && proxy.isPresent()) {
+                metrics.proxyConnectFailed(0);
             }
         }
 
@@ -487,13 +561,14 @@ public final class Connector implements AutoCloseable {
                 if (evt instanceof SslHandshakeCompletionEvent done) {
                     if (phase == Phase.PROXY) {
                         if (!done.isSuccess()) {
-                            fail(new ConnectorException(RelayError.PROXY_UNAVAILABLE,
-                                    ends + ", proxy TLS handshake failed: " + describeTls(done.cause()), done.cause()));
+                            failTls(new ConnectorException(RelayError.PROXY_UNAVAILABLE,
+                                    ends + ", proxy TLS handshake failed: " + describeTls(done.cause()), done.cause()),
+                                    done.cause());
                         }
                         return;
                     }
                     if (!done.isSuccess()) {
-                        fail(tlsFailure(done.cause()));
+                        failTls(tlsFailure(done.cause()), done.cause());
                         return;
                     }
                     SslHandler tls = (SslHandler) ctx.pipeline().get(UpstreamPipeline.UPSTREAM_TLS);
@@ -502,7 +577,8 @@ public final class Connector implements AutoCloseable {
                     if (!wanted.accepts(protocol)) {
                         fail(new ConnectorException(RelayError.UPSTREAM_TLS_FAILED, "tls, " + route.authority()
                                 + " (" + ends + "): upstream did not select " + wanted.alpnId()
-                                + " by ALPN (selected: " + (protocol == null ? "none" : protocol) + ")"));
+                                + " by ALPN (selected: " + (protocol == null ? "none" : protocol) + ")"),
+                                ConnectFailure.TLS);
                         return;
                     }
                     ctx.pipeline().addAfter(ctx.name(), null, application);
@@ -518,28 +594,35 @@ public final class Connector implements AutoCloseable {
             @Override
             public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
                 if (cause instanceof ConnectorException e) {
-                    fail(e);
+                    // From the CONNECT handler: a refusal (its status is counted), no answer in time, or a hang-up.
+                    fail(e, isTimeout(e.getCause()) ? ConnectFailure.TIMEOUT : ConnectFailure.CLOSED);
                 } else if (phase == Phase.HANDOVER) {
                     ConnectorException early = closedEarly();
-                    fail(new ConnectorException(early.error(), early.getMessage() + ": " + describe(cause), cause));
+                    fail(new ConnectorException(early.error(), early.getMessage() + ": " + describe(cause), cause),
+                            ConnectFailure.CLOSED);
                 } else if (phase == Phase.PROXY) {
-                    fail(new ConnectorException(RelayError.PROXY_UNAVAILABLE,
-                            ends + ", " + describeTls(cause), cause));
+                    ConnectorException e = new ConnectorException(RelayError.PROXY_UNAVAILABLE,
+                            ends + ", " + describeTls(cause), cause);
+                    if (isTls(cause)) {
+                        failTls(e, cause);
+                    } else {
+                        fail(e, ConnectFailure.CLOSED);
+                    }
                 } else {
-                    fail(tlsFailure(cause));
+                    failTls(tlsFailure(cause), cause);
                 }
             }
 
             @Override
             public void channelInactive(ChannelHandlerContext ctx) {
                 releaseHeld();
-                fail(switch (phase) {
-                    case PROXY -> new ConnectorException(RelayError.PROXY_UNAVAILABLE,
-                            ends + ", proxy closed the connection");
-                    case TLS -> new ConnectorException(RelayError.UPSTREAM_TLS_FAILED, "tls, " + route.authority()
-                            + " (" + ends + "): connection closed during the TLS handshake");
-                    case TCP, HANDOVER -> closedEarly();
-                });
+                if (phase == Phase.TLS) {
+                    failTls(new ConnectorException(RelayError.UPSTREAM_TLS_FAILED, "tls, " + route.authority()
+                            + " (" + ends + "): connection closed during the TLS handshake"), null);
+                } else {
+                    fail(phase == Phase.PROXY ? new ConnectorException(RelayError.PROXY_UNAVAILABLE,
+                            ends + ", proxy closed the connection") : closedEarly(), ConnectFailure.CLOSED);
+                }
                 ctx.fireChannelInactive();
             }
 
@@ -565,6 +648,16 @@ public final class Connector implements AutoCloseable {
                 // Otherwise swallowed like the reads it completes.
             }
         }
+    }
+
+    private static boolean isTimeout(Throwable cause) {
+        Throwable c = cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause;
+        return c instanceof SslHandshakeTimeoutException || c instanceof ConnectTimeoutException;
+    }
+
+    private static boolean isTls(Throwable cause) {
+        Throwable c = cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause;
+        return c instanceof SSLException;
     }
 
     /** Whether {@code address:port} is one of the relay's own listeners. */

@@ -25,6 +25,7 @@ public final class ConnectorException extends Exception {
     private static final long serialVersionUID = 1L;
 
     private final RelayError error;
+    private final int proxyStatus;
 
     public ConnectorException(RelayError error, String message) {
         this(error, message, null);
@@ -33,6 +34,26 @@ public final class ConnectorException extends Exception {
     public ConnectorException(RelayError error, String message, Throwable cause) {
         super(message, cause);
         this.error = Objects.requireNonNull(error, "error");
+        this.proxyStatus = 0;
+    }
+
+    /**
+     * The proxy answered {@code CONNECT} with {@code proxyStatus} (not 2xx).
+     *
+     * @param proxyStatus the proxy's status code, 300-999
+     */
+    public ConnectorException(RelayError error, String message, int proxyStatus) {
+        super(message, null);
+        this.error = Objects.requireNonNull(error, "error");
+        if (proxyStatus < 300 || proxyStatus > 999) {
+            throw new IllegalArgumentException("proxy status " + proxyStatus + " is not a refusal");
+        }
+        this.proxyStatus = proxyStatus;
+    }
+
+    /** The status the proxy refused {@code CONNECT} with, or 0 when it gave no HTTP answer (or there was no proxy). */
+    public int proxyStatus() {
+        return proxyStatus;
     }
 
     /** The relay error a request that needed this connection is answered with. */

@@ -3,6 +3,7 @@ package io.pushrelay.core.connect;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ConnectTimeoutException;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.pushrelay.core.forward.RelayError;
@@ -87,8 +88,12 @@ public final class HttpConnectHandler extends ByteToMessageDecoder {
         request.append("\r\n");
         // With a TLS proxy, SslHandler holds this until its handshake is done.
         ctx.writeAndFlush(ByteBufUtil.writeAscii(ctx.alloc(), request));
-        timeout = ctx.executor().schedule(() -> fail(ctx, new ConnectorException(RelayError.PROXY_UNAVAILABLE,
-                ends + ", no answer to CONNECT within " + timeoutMillis + " ms")), timeoutMillis, TimeUnit.MILLISECONDS);
+        timeout = ctx.executor().schedule(() -> {
+            String why = "no answer to CONNECT within " + timeoutMillis + " ms";
+            // The cause tells the connector's metrics a timeout from a hang-up.
+            fail(ctx, new ConnectorException(RelayError.PROXY_UNAVAILABLE, ends + ", " + why,
+                    new ConnectTimeoutException(why)));
+        }, timeoutMillis, TimeUnit.MILLISECONDS);
     }
 
     @Override
@@ -128,7 +133,7 @@ public final class HttpConnectHandler extends ByteToMessageDecoder {
             in.skipBytes(in.readableBytes());
             RelayError error = status == 502 || status == 503 || status == 504
                     ? RelayError.UPSTREAM_UNAVAILABLE : RelayError.PROXY_REFUSED;
-            fail(ctx, new ConnectorException(error, ends + ", status: " + status));
+            fail(ctx, new ConnectorException(error, ends + ", status: " + status, status));
             return;
         }
         in.skipBytes(in.readableBytes());

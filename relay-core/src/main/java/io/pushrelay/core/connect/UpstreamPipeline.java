@@ -25,8 +25,14 @@ package io.pushrelay.core.connect;
  * ({@code TUNNEL_HANDOVER} only when bytes came with the proxy's answer and no handler was given
  * up front.) The HTTP/1.1 upstream to a plain-text {@code http://} endpoint uses such a tunnel:
  * {@code UPSTREAM_H1_METER, [PROXY_TLS,] UPSTREAM_H1_DECODER, UPSTREAM_H1}.
+ *
+ * <p>A connector built with metrics puts {@code TRAFFIC} first (before {@code PROXY_TLS}, so it
+ * counts the bytes on the wire) in every one of these pipelines; the HTTP/1.1 upstream's
+ * {@code UPSTREAM_H1_METER} still goes in front of it.
  */
 public final class UpstreamPipeline {
+    /** Counts the route's upstream bytes on the wire (connectors built with metrics only). */
+    public static final String TRAFFIC = "traffic";
     /** TLS to an {@code https://} proxy itself. */
     public static final String PROXY_TLS = "proxy-tls";
     /** Sends {@code CONNECT host:port}, reads the answer, then removes itself. */

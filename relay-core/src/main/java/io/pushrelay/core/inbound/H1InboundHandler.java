@@ -79,6 +79,13 @@ public final class H1InboundHandler extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = LoggerFactory.getLogger(H1InboundHandler.class);
     private static final long LINGER_QUIET_MILLIS = 200;
     private static final long LINGER_MAX_MILLIS = 2000;
+    /**
+     * How long a connection that is idle when the drain begins stays open for one more request
+     * (answered with {@code Connection: close}). A keep-alive downstream that has just had an
+     * answer sends its next request within this; closing at once would race it, and a POST
+     * lost to that race is not retried by the sender.
+     */
+    static final long DRAIN_IDLE_GRACE_MILLIS = 1000;
     private static final AsciiString HOST = AsciiString.cached("host");
     private static final AsciiString EXPECT = AsciiString.cached("expect");
     private static final AsciiString FORWARDED = AsciiString.cached("forwarded");
@@ -163,8 +170,9 @@ public final class H1InboundHandler extends ChannelInboundHandlerAdapter {
         if (evt == DrainEvent.INSTANCE) {
             draining = true;
             if (queue.isEmpty() && receiving == null && !closing) {
-                LOG.debug("{}: drained, closing", downstream);
-                ctx.close();
+                // Idle: the read already pending takes one more request, answered with
+                // Connection: close; without one, the connection closes after the grace.
+                ctx.executor().schedule(this::closeIfIdle, DRAIN_IDLE_GRACE_MILLIS, TimeUnit.MILLISECONDS);
             }
             return;
         }
@@ -599,13 +607,21 @@ public final class H1InboundHandler extends ChannelInboundHandlerAdapter {
         return out;
     }
 
+    private void closeIfIdle() {
+        if (ctx.channel().isActive() && queue.isEmpty() && receiving == null && !closing) {
+            LOG.debug("{}: drained, closing", downstream);
+            ctx.close();
+        }
+    }
+
     // ---- reading ----
 
     private void maybeRead() {
         if (!ctx.channel().isActive() || closing || discarding || lingering || tunnelling) {
             return;
         }
-        if (draining && receiving == null) {
+        if (draining && receiving == null && !queue.isEmpty()) {
+            // Draining: the requests read are the last; when idle, one more may come (see DRAIN_IDLE_GRACE_MILLIS).
             return;
         }
         if (!ctx.channel().isWritable()) {

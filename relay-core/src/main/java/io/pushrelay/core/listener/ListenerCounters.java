@@ -1,6 +1,7 @@
 package io.pushrelay.core.listener;
 
 import io.pushrelay.core.inbound.InboundCounters;
+import io.pushrelay.core.observe.metrics.ListenerMetrics;
 import java.util.concurrent.atomic.LongAdder;
 
 /** What one listener counts, since it was bound. Thread-safe. */
@@ -19,6 +20,23 @@ public final class ListenerCounters {
     final LongAdder h1WithoutAlpn = new LongAdder();
     final LongAdder h1Plaintext = new LongAdder();
     private final InboundCounters inbound = new InboundCounters();
+    /** Where the Prometheus metrics go, or null. */
+    private final ListenerMetrics metrics;
+
+    ListenerCounters() {
+        this(null);
+    }
+
+    ListenerCounters(ListenerMetrics metrics) {
+        this.metrics = metrics;
+    }
+
+    /** A handshake failed on our side of the protocol (not a hang-up): the Prometheus counter, if any. */
+    void tlsHandshakeFailed() {
+        if (metrics != null) {
+            metrics.tlsHandshakeFailed();
+        }
+    }
 
     /** Connections taken (within the connection limit). */
     public long accepted() {

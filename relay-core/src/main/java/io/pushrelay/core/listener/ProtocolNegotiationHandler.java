@@ -130,9 +130,11 @@ final class ProtocolNegotiationHandler extends ApplicationProtocolNegotiationHan
         String id = ConnectionAttributes.id(ctx.channel());
         if (TlsFailures.isNotTls(cause)) {
             counters.notTls.increment();
+            counters.tlsHandshakeFailed();
             LOG.warn("listener {}: {} [{}] sent bytes that are not TLS; closed", config.name(), peer, id);
         } else if (TlsFailures.unwrap(cause) instanceof SslHandshakeTimeoutException) {
             counters.tlsHandshakeTimeouts.increment();
+            counters.tlsHandshakeFailed();
             LOG.warn("listener {}: TLS handshake with {} [{}] timed out after {} ms; closed", config.name(), peer, id,
                     config.handshakeTimeout().toMillis());
         } else if (TlsFailures.isHangUp(cause)) {
@@ -141,6 +143,7 @@ final class ProtocolNegotiationHandler extends ApplicationProtocolNegotiationHan
                     TlsFailures.describe(cause));
         } else {
             counters.tlsHandshakeFailures.increment();
+            counters.tlsHandshakeFailed();
             LOG.warn("listener {}: TLS handshake with {} [{}] failed: {}", config.name(), peer, id,
                     TlsFailures.describe(cause));
         }

@@ -14,6 +14,7 @@ import io.pushrelay.core.inbound.ConnectionAttributes;
 import io.pushrelay.core.inbound.DrainEvent;
 import io.pushrelay.core.inbound.H2InboundHandler;
 import io.pushrelay.core.inbound.InboundSettings;
+import io.pushrelay.core.observe.metrics.ListenerMetrics;
 import io.pushrelay.core.transport.Transports;
 import java.net.InetSocketAddress;
 import java.util.Collection;
@@ -57,7 +58,9 @@ public final class RelayListener implements AutoCloseable {
     private static final long REFUSAL_WARN_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(10);
 
     private final ListenerConfig config;
-    private final ListenerCounters counters = new ListenerCounters();
+    private final ListenerCounters counters;
+    /** Prometheus metrics of this listener, or null. */
+    private final ListenerMetrics metrics;
     private final SniCertificates certificates;
     /** The same certificates without client authentication, for the TLS inside CONNECT tunnels. */
     private final SniCertificates tunnelCertificates;
@@ -70,8 +73,10 @@ public final class RelayListener implements AutoCloseable {
     private volatile boolean drainRequested;
     private Channel server;
 
-    private RelayListener(ListenerConfig config, ConnectionGate gate) {
+    private RelayListener(ListenerConfig config, ConnectionGate gate, ListenerMetrics metrics) {
         this.config = config;
+        this.metrics = metrics;
+        this.counters = new ListenerCounters(metrics);
         this.gate = Objects.requireNonNull(gate, "gate");
         this.certificates = config.isTls() ? new SniCertificates(config.tls()) : null;
         this.tunnelCertificates = config.isTls() ? new SniCertificates(withoutClientCa(config.tls())) : null;
@@ -98,8 +103,20 @@ public final class RelayListener implements AutoCloseable {
      */
     public static RelayListener bind(ListenerConfig config, EventLoopGroup boss, EventLoopGroup workers,
                                      Forwarder forwarder, ConnectionGate gate) {
+        return bind(config, boss, workers, forwarder, gate, null);
+    }
+
+    /**
+     * {@link #bind(ListenerConfig, EventLoopGroup, EventLoopGroup, Forwarder, ConnectionGate)}
+     * that records in {@code metrics} (null: nowhere): connections accepted, refused at the
+     * limit and open; bytes read and written on the wire (counted by the {@link PipelineNames#IDLE}
+     * handler, so the pipeline keeps its names); TLS handshakes that failed (not TLS, timed out,
+     * refused; a downstream hanging up mid-handshake is not counted).
+     */
+    public static RelayListener bind(ListenerConfig config, EventLoopGroup boss, EventLoopGroup workers,
+                                     Forwarder forwarder, ConnectionGate gate, ListenerMetrics metrics) {
         Objects.requireNonNull(forwarder, "forwarder");
-        RelayListener listener = new RelayListener(config, gate);
+        RelayListener listener = new RelayListener(config, gate, metrics);
         InboundSettings plain = new InboundSettings(config.isTls() ? "https" : "http",
                 config.maxConcurrentStreams(), config.maxPipelinedRequests(), listener.counters.inbound());
         // CONNECT tunnels need certificates to terminate them with: TLS listeners only.
@@ -236,6 +253,9 @@ public final class RelayListener implements AutoCloseable {
             open.decrementAndGet();
             gate.closed(remote);
             counters.refused.increment();
+            if (metrics != null) {
+                metrics.connectionRefused();
+            }
             long now = System.nanoTime();
             long last = lastRefusalWarning.get();
             if (now - last >= REFUSAL_WARN_INTERVAL_NANOS && lastRefusalWarning.compareAndSet(last, now)) {
@@ -247,6 +267,9 @@ public final class RelayListener implements AutoCloseable {
             return false;
         }
         counters.accepted.increment();
+        if (metrics != null) {
+            metrics.connectionAccepted();
+        }
         connections.add(ch);
         ch.attr(ConnectionAttributes.LISTENER).set(config.name());
         if (draining) {
@@ -254,6 +277,9 @@ public final class RelayListener implements AutoCloseable {
         }
         ch.closeFuture().addListener(f -> {
             open.decrementAndGet();
+            if (metrics != null) {
+                metrics.connectionClosed();
+            }
             gate.closed(remote);
             connections.remove(ch);
             completeDrainIfDone();
@@ -262,7 +288,9 @@ public final class RelayListener implements AutoCloseable {
     }
 
     IdleStateHandler newIdleHandler() {
-        return new IdleStateHandler(false, 0, 0, config.idleTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        long idleMillis = config.idleTimeout().toMillis();
+        return metrics == null ? new IdleStateHandler(false, 0, 0, idleMillis, TimeUnit.MILLISECONDS)
+                : new CountingIdleHandler(idleMillis, metrics);
     }
 
     private void completeDrainIfDone() {

@@ -17,6 +17,8 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import io.pushrelay.core.observe.metrics.RelayMetrics;
+import io.pushrelay.core.observe.metrics.RetryReason;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -124,6 +126,10 @@ final class H1LoopPool {
         }
         ex.retried = true;
         metrics().retries.increment();
+        RelayMetrics relayMetrics = upstream.connector().metrics();
+        if (relayMetrics != null) {
+            relayMetrics.upstreamRetried(RetryReason.NOT_SENT);
+        }
         LOG.debug("sending {} again: {}", ex.request.downstreamId(), why);
         enqueue(retrying, ex);
         maybeOpen();

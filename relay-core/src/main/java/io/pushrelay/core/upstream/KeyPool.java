@@ -13,6 +13,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import io.pushrelay.core.observe.metrics.RelayMetrics;
+import io.pushrelay.core.observe.metrics.RetryReason;
+import io.pushrelay.core.observe.metrics.TlsSide;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -114,7 +117,7 @@ final class KeyPool {
     }
 
     /** Sends the request again after the upstream provably did not process it. */
-    void retry(Exchange ex, String why) {
+    void retry(Exchange ex, RetryReason reason, String why) {
         if (ex.done) {
             return;
         }
@@ -124,6 +127,10 @@ final class KeyPool {
         }
         ex.retries++;
         metrics().retries.increment();
+        RelayMetrics relayMetrics = loopPool.connector().metrics();
+        if (relayMetrics != null) {
+            relayMetrics.upstreamRetried(reason);
+        }
         LOG.debug("retrying {} ({})", ex.request.downstreamId(), why);
         dispatch(ex, true);
     }
@@ -274,6 +281,16 @@ final class KeyPool {
         connecting--;
         metrics().connectionsOpening.decrementAndGet();
         metrics().connectFailures.increment();
+        RelayMetrics relayMetrics = loopPool.connector().metrics();
+        if (c != null && relayMetrics != null) {
+            // Failed after the connector's part (which counts its own failures): before SETTINGS.
+            boolean tls = failure.error() == RelayError.UPSTREAM_TLS_FAILED;
+            relayMetrics.route(route.authority()).connectFailed(tls ? io.pushrelay.core.observe.metrics.ConnectFailure.TLS
+                    : io.pushrelay.core.observe.metrics.ConnectFailure.CLOSED);
+            if (tls) {
+                relayMetrics.tlsHandshakeFailed(TlsSide.UPSTREAM);
+            }
+        }
         failures++;
         long min = config.backoffMin().toNanos();
         long delay = Math.min(config.backoffMax().toNanos(), min << Math.min(failures - 1, 30));

@@ -26,6 +26,7 @@ import io.pushrelay.core.forward.RelayResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLException;
+import io.pushrelay.core.observe.metrics.RetryReason;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -398,8 +399,9 @@ final class UpstreamHandler extends Http2ConnectionHandler implements Http2Frame
             boolean notProcessed = ex.refused || (goAwayLastStreamId >= 0 && stream.id() > goAwayLastStreamId);
             if (notProcessed) {
                 String why = ex.refused ? "REFUSED_STREAM" : "above GOAWAY last-stream-id " + goAwayLastStreamId;
-                ex.resetAttempt();
-                pool.retry(ex, "upstream " + id + " stream " + stream.id() + ": " + why);
+                RetryReason reason = ex.refused ? RetryReason.REFUSED_STREAM : RetryReason.GOAWAY;
+                ex.resetAttempt(); // forgets ex.refused too
+                pool.retry(ex, reason, "upstream " + id + " stream " + stream.id() + ": " + why);
             } else if (ex.resetCode >= 0) {
                 Http2Error code = Http2Error.valueOf(ex.resetCode);
                 ex.fail(RelayError.UPSTREAM_RESET, "upstream " + id + " reset stream " + stream.id() + ": "

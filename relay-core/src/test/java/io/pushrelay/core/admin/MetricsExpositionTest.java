@@ -159,6 +159,7 @@ class MetricsExpositionTest {
         expectedTypes.put("push_relay_certificate_expiry_days", "gauge");
         expectedTypes.put("push_relay_build_info", "gauge");
         expectedTypes.put("push_relay_netty_memory_used_bytes", "gauge");
+        expectedTypes.put("push_relay_access_log_dropped_total", "counter");
         Map<String, String> relayTypes = new TreeMap<>(types);
         relayTypes.keySet().removeIf(name -> !name.startsWith("push_relay_"));
         assertEquals(new TreeMap<>(expectedTypes), relayTypes);

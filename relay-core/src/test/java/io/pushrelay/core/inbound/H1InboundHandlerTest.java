@@ -365,13 +365,40 @@ class H1InboundHandlerTest {
     }
 
     @Test
-    void drainShouldCloseAnIdleConnectionAtOnce() {
+    void drainShouldCloseAnIdleConnectionAfterTheGrace() {
+        EmbeddedChannel ch = channel();
+        ch.freezeTime();
+        send(ch, POST + "Content-Length: 2\r\n\r\n{}");
+        upstream.call(0).answer(200, "");
+        output(ch);
+        ch.pipeline().fireUserEventTriggered(DrainEvent.INSTANCE);
+        assertTrue(ch.isOpen(), "a keep-alive downstream may be sending its next request right now");
+        ch.advanceTimeBy(H1InboundHandler.DRAIN_IDLE_GRACE_MILLIS - 1, TimeUnit.MILLISECONDS);
+        ch.runScheduledPendingTasks();
+        assertTrue(ch.isOpen());
+        ch.advanceTimeBy(1, TimeUnit.MILLISECONDS);
+        ch.runScheduledPendingTasks();
+        assertFalse(ch.isOpen());
+    }
+
+    @Test
+    void drainShouldAnswerTheNextRequestOfAnIdleConnectionWithConnectionCloseThenClose() {
         EmbeddedChannel ch = channel();
         send(ch, POST + "Content-Length: 2\r\n\r\n{}");
         upstream.call(0).answer(200, "");
         output(ch);
         ch.pipeline().fireUserEventTriggered(DrainEvent.INSTANCE);
+        // The request that crossed the drain on the wire: served, not reset.
+        send(ch, POST + "Content-Length: 2\r\n\r\n{}");
+        upstream.call(1).answer(200, "");
+        String out = output(ch);
+        assertTrue(out.startsWith("HTTP/1.1 200 OK"), out);
+        assertTrue(out.contains("connection: close"), out);
+        ch.runPendingTasks();
         assertFalse(ch.isOpen());
+        // The grace timer finds it closed already and does nothing.
+        ch.advanceTimeBy(H1InboundHandler.DRAIN_IDLE_GRACE_MILLIS, TimeUnit.MILLISECONDS);
+        ch.runScheduledPendingTasks();
     }
 
     @Test

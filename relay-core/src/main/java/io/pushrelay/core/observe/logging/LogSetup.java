@@ -73,6 +73,8 @@ public final class LogSetup {
     public static final String ACCESS_APPENDER = "push-relay-access";
 
     private static final String STATE_KEY = LogSetup.class.getName();
+    /** Lines dropped by access appenders that {@link #configure} has since replaced (under the class lock). */
+    private static volatile long droppedByReplacedAppenders;
 
     private LogSetup() {
     }
@@ -98,6 +100,21 @@ public final class LogSetup {
      */
     public static boolean reopen() {
         return reopen(boundContext());
+    }
+
+    /**
+     * Access-log lines dropped because the writer fell behind, since the JVM started: those of
+     * every access appender this class installed, replaced ones included, so the value only grows
+     * (a Prometheus counter). 0 before {@link #configure} or when the access log is off.
+     */
+    public static long accessLinesDropped() {
+        State state = state(boundContextOrNull());
+        long now = state != null && state.access instanceof AsyncAccessAppender async ? async.dropped() : 0;
+        return droppedByReplacedAppenders + now;
+    }
+
+    private static LoggerContext boundContextOrNull() {
+        return LoggerFactory.getILoggerFactory() instanceof LoggerContext c ? c : null;
     }
 
     /** The settings last applied, or null when {@link #configure} has not run (or Logback was reset since). */
@@ -133,6 +150,10 @@ public final class LogSetup {
             accessLogger.setAdditive(false);
             swap(root, old == null ? null : old.operational, operational);
             swap(accessLogger, old == null ? null : old.access, access);
+            if (old != null && old.access != access && old.access instanceof AsyncAccessAppender replaced
+                    && context == boundContextOrNull()) {
+                droppedByReplacedAppenders += replaced.dropped();
+            }
 
             root.setLevel(level(settings.level()));
             // Netty's INFO is start-up chatter; at every other level it follows the relay's.
@@ -180,6 +201,9 @@ public final class LogSetup {
     }
 
     private static State state(LoggerContext context) {
+        if (context == null) {
+            return null;
+        }
         return context.getObject(STATE_KEY) instanceof State s ? s : null;
     }
 

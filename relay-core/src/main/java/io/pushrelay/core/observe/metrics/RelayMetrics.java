@@ -5,6 +5,7 @@ import io.netty.buffer.ByteBufAllocatorMetric;
 import io.netty.buffer.ByteBufAllocatorMetricProvider;
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.core.metrics.Info;
@@ -18,6 +19,7 @@ import io.prometheus.metrics.instrumentation.jvm.ProcessMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot;
 import io.prometheus.metrics.model.snapshots.Labels;
+import io.pushrelay.core.observe.logging.LogSetup;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -95,6 +97,7 @@ public final class RelayMetrics {
     static final String DOWNSTREAM_TX = "push_relay_downstream_tx_bytes_total";
     static final String CERTIFICATE_EXPIRY = "push_relay_certificate_expiry_days";
     static final String BUILD_INFO = "push_relay_build_info";
+    static final String ACCESS_LOG_DROPPED = "push_relay_access_log_dropped_total";
     static final String NETTY_MEMORY = "push_relay_netty_memory_used_bytes";
 
     private static final Logger LOG = LoggerFactory.getLogger(RelayMetrics.class);
@@ -198,6 +201,10 @@ public final class RelayMetrics {
         GaugeWithCallback.builder().name(NETTY_MEMORY).help("Memory held by Netty's default buffer allocator, by type (direct, heap).")
                 .labelNames("type")
                 .callback(RelayMetrics::nettyMemory)
+                .register(registry);
+        CounterWithCallback.builder().name(ACCESS_LOG_DROPPED)
+                .help("Access-log lines dropped because the log writer fell behind (the process's, whatever relay).")
+                .callback(cb -> cb.call(LogSetup.accessLinesDropped()))
                 .register(registry);
         Info buildInfo = Info.builder().name(BUILD_INFO).help("The relay's build; always 1.")
                 .labelNames("version")
