@@ -225,7 +225,7 @@ class ConfigLoaderTest {
         assertEquals(List.of(), post.allowClients());
         assertNull(post.clientCa());
         assertEquals(new HostPort("127.0.0.1", 9902), post.admin().listen());
-        assertEquals(new PostLimitSettings(10_000, 512, 20_000, 0, Duration.ofSeconds(10), Duration.ofMinutes(5)), post.limits());
+        assertEquals(new PostLimitSettings(10_000, 512, 100_000, 0, Duration.ofSeconds(10), Duration.ofMinutes(5)), post.limits());
         assertEquals(5120, post.routeTable().find("api.push.apple.com").orElseThrow().maxBodyBytes(), "0: the kind's own");
     }
 
