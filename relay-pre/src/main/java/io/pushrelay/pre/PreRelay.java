@@ -196,7 +196,14 @@ public final class PreRelay implements RunningRelay<PreConfig> {
         }
         Connector connector = new Connector(cc, metrics);
         closeables.add(connector);
+        int loops = 0;
+        for (var loop : workers) {
+            loops++;
+        }
+        loops = Math.max(1, loops);
+        int perLoop = Math.max(1, (via.maxConnections() + loops - 1) / loops);
         Http1Upstream upstream = new Http1Upstream(connector, endpoint, Http1UpstreamConfig.defaults()
+                .withMaxConnectionsPerLoop(perLoop)
                 .withRequestTimeout(config.upstream().requestTimeout()), workers);
         closeables.add(0, upstream);
         viaUpstream = upstream;

@@ -10,9 +10,21 @@ import java.nio.file.Path;
  * @param ca         PEM CA that signed relay-post's certificate (beyond the system trust); https only
  * @param clientCert PEM client certificate chain relay-pre shows to relay-post (mutual TLS); https only
  * @param clientKey  PEM private key of {@code clientCert}
+ * @param maxConnections HTTP/1.1 connections to relay-post at once, shared out over the event
+ *                   loops (HTTP/1.1 carries one request at a time per connection, so this bounds
+ *                   the requests in flight on the chain); default {@value #DEFAULT_MAX_CONNECTIONS}
  */
-public record ViaSettings(EndpointUrl url, Path ca, Path clientCert, Path clientKey) {
+public record ViaSettings(EndpointUrl url, Path ca, Path clientCert, Path clientKey, Integer maxConnections) {
+    public static final int DEFAULT_MAX_CONNECTIONS = 64;
+    public static final int MAX_CONNECTIONS_LIMIT = 4096;
+
+    public ViaSettings(EndpointUrl url, Path ca, Path clientCert, Path clientKey) {
+        this(url, ca, clientCert, clientKey, null);
+    }
+
     public ViaSettings {
+        maxConnections = maxConnections == null ? DEFAULT_MAX_CONNECTIONS : maxConnections;
+        InvalidValueException.between("max-connections", 1, MAX_CONNECTIONS_LIMIT, maxConnections);
         InvalidValueException.required("url", url, "https://HOST:PORT of relay-post");
         if (url.user() != null) {
             throw new InvalidValueException("url", "relay-post takes no user or password; use client-cert and client-key");

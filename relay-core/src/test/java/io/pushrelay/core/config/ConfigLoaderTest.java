@@ -54,6 +54,7 @@ class ConfigLoaderTest {
               ca: /etc/pr/post-ca.pem
               client-cert: /etc/pr/pre-client.pem
               client-key: /etc/pr/pre-client.key
+              max-connections: 96
             passthrough: false
             admin:
               listen: 127.0.0.1:19901
@@ -155,7 +156,7 @@ class ConfigLoaderTest {
                 List.copyOf(c.routes().keySet()), "config order, then the FCM routes");
         assertTrue(c.fcm());
         assertEquals(new ViaSettings(EndpointUrl.parse("https://relay-post.dmz:8443"), Path.of("/etc/pr/post-ca.pem"),
-                Path.of("/etc/pr/pre-client.pem"), Path.of("/etc/pr/pre-client.key")), c.via());
+                Path.of("/etc/pr/pre-client.pem"), Path.of("/etc/pr/pre-client.key"), 96), c.via());
         assertFalse(c.passthrough());
         assertEquals(new HostPort("127.0.0.1", 19901), c.admin().listen());
         assertEquals(new PreLimitSettings(50, Duration.ofSeconds(2), Duration.ofSeconds(30), 7), c.limits());
@@ -285,6 +286,9 @@ class ConfigLoaderTest {
                 only(refused("plaintext: true\nupstream: {request-timeout: 0s}\n", PostConfig.class)));
         assertEquals(at(2) + "drain-timeout: must be longer than 0, got 0s",
                 only(refused("plaintext: true\ndrain-timeout: 0ms\n", PostConfig.class)));
+        assertEquals(at(4) + "via.max-connections: must be between 1 and 4096, got 0",
+                only(refused("tls: {cert: /c.pem, key: /k.pem}\nvia:\n  url: https://post.example:8443\n  max-connections: 0\n",
+                        PreConfig.class)));
     }
 
     @Test
