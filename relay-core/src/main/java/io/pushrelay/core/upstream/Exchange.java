@@ -38,8 +38,10 @@ final class Exchange {
     boolean done;
     /** In its key pool's pending queue. */
     boolean queued;
-    /** How often it was sent again. */
+    /** How often it was sent again after REFUSED_STREAM or a connection that failed before sending it. */
     int retries;
+    /** Retries after a GOAWAY left the stream unprocessed; counted apart from {@link #retries}. */
+    int goAwayRetries;
 
     /** The connection and stream of the current attempt, when written. */
     UpstreamHandler connection;

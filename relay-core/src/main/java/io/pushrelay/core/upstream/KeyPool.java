@@ -33,6 +33,8 @@ import org.slf4j.LoggerFactory;
  */
 final class KeyPool {
     private static final Logger LOG = LoggerFactory.getLogger(KeyPool.class);
+    /** How often one request may be sent again after a GOAWAY above it. */
+    static final int MAX_GOAWAY_RETRIES = 50;
 
     private final LoopPool loopPool;
     private final PoolKey key;
@@ -121,11 +123,21 @@ final class KeyPool {
         if (ex.done) {
             return;
         }
-        if (ex.retries >= config.maxRetries()) {
-            ex.fail(RelayError.UPSTREAM_UNAVAILABLE, why + "; not processed after " + (ex.retries + 1) + " attempts");
+        // A GOAWAY ends a connection, not the request's welcome: with many streams in flight the
+        // same request can be above last-stream-id on one connection after another (each retried
+        // one goes first on the next). Those retries have their own, larger bound, so that
+        // REFUSED_STREAM keeps its budget; both are provably unprocessed attempts.
+        boolean goAway = reason == RetryReason.GOAWAY;
+        if (goAway ? ex.goAwayRetries >= MAX_GOAWAY_RETRIES : ex.retries >= config.maxRetries()) {
+            ex.fail(RelayError.UPSTREAM_UNAVAILABLE, why + "; not processed after "
+                    + (ex.retries + ex.goAwayRetries + 1) + " attempts");
             return;
         }
-        ex.retries++;
+        if (goAway) {
+            ex.goAwayRetries++;
+        } else {
+            ex.retries++;
+        }
         metrics().retries.increment();
         RelayMetrics relayMetrics = loopPool.connector().metrics();
         if (relayMetrics != null) {

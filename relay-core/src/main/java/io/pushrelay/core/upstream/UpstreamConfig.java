@@ -20,8 +20,9 @@ import java.util.Objects;
  * @param backoffMin           wait after the first failed connect before the next attempt
  * @param backoffMax           the longest wait, reached by doubling; while waiting, requests with
  *                             no usable connection fail at once with the last connect error
- * @param maxRetries           how often one request may be retried after the upstream provably did
- *                             not process it (REFUSED_STREAM, or above a GOAWAY's last stream id)
+ * @param maxRetries           how often one request may be retried after the upstream refused it
+ *                             (REFUSED_STREAM); retries after a GOAWAY above it have their own
+ *                             bound ({@code KeyPool.MAX_GOAWAY_RETRIES}) and the request timeout
  * @param maxResponseBytes     a larger response body resets the stream ({@code UPSTREAM_RESET})
  */
 public record UpstreamConfig(int maxConnectionsPerKey, int maxPendingPerKey, Duration requestTimeout,

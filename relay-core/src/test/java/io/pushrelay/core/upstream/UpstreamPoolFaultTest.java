@@ -187,6 +187,20 @@ class UpstreamPoolFaultTest {
     }
 
     @Test
+    void goAwaysAndRefusalsTogetherShouldNotExhaustARequestsRetries() {
+        // Many streams in flight on few connections: the same request can be above last-stream-id
+        // again and again, and refused in between; GOAWAY retries do not use up the refusal budget.
+        H2TestServer server = server(H2TestServer.builder(cert.chain(), cert.key()).goAwayAfter(100).refuseEvery(25));
+        UpstreamPool pool = pool(fast().withMaxRetries(3));
+        int n = 3000;
+        ResponseLog log = run(pool, route(server), n, 300);
+        assertExactlyOnce(log, server, n);
+        assertEquals(Map.of(200, (long) n), log.byOutcome());
+        assertEquals(n, server.processed());
+        assertTrue(server.goAwaysSent() >= 10, "GOAWAYs: " + server.goAwaysSent());
+    }
+
+    @Test
     void refusedStreamsAreRetriedAndSucceed() {
         H2TestServer server = server(H2TestServer.builder(cert.chain(), cert.key()).refuseEvery(7));
         UpstreamPool pool = pool(fast().withMaxRetries(10));
