@@ -1,11 +1,10 @@
 package io.pushrelay.core.listener;
 
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufHolder;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.pushrelay.core.observe.metrics.ListenerMetrics;
+import io.pushrelay.core.observe.metrics.TrafficCountingHandler;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -29,7 +28,7 @@ final class CountingIdleHandler extends IdleStateHandler {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
-        long n = size(msg);
+        long n = TrafficCountingHandler.size(msg);
         if (n > 0) {
             metrics.received(n);
         }
@@ -38,20 +37,10 @@ final class CountingIdleHandler extends IdleStateHandler {
 
     @Override
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) throws Exception {
-        long n = size(msg);
+        long n = TrafficCountingHandler.size(msg);
         if (n > 0) {
             metrics.sent(n);
         }
         super.write(ctx, msg, promise);
-    }
-
-    private static long size(Object msg) {
-        if (msg instanceof ByteBuf buf) {
-            return buf.readableBytes();
-        }
-        if (msg instanceof ByteBufHolder holder) {
-            return holder.content().readableBytes();
-        }
-        return 0;
     }
 }

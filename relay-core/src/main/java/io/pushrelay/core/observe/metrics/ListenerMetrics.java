@@ -18,7 +18,6 @@ public final class ListenerMetrics {
     private final CounterDataPoint rx;
     private final CounterDataPoint tx;
     private final LongAdder open = new LongAdder();
-    private final TrafficCountingHandler trafficHandler;
 
     ListenerMetrics(RelayMetrics metrics, String name) {
         this.metrics = metrics;
@@ -27,7 +26,6 @@ public final class ListenerMetrics {
         this.refused = metrics.refused.labelValues(name);
         this.rx = metrics.downstreamRx.labelValues(name);
         this.tx = metrics.downstreamTx.labelValues(name);
-        this.trafficHandler = new TrafficCountingHandler(rx, tx);
     }
 
     /** The {@code listener} label. */
@@ -71,14 +69,6 @@ public final class ListenerMetrics {
     /** Bytes written to a downstream connection: {@code push_relay_downstream_tx_bytes_total}. */
     public void sent(long bytes) {
         tx.inc(bytes);
-    }
-
-    /**
-     * A shareable handler that counts every byte of this listener's connections; put it first
-     * in their pipelines (before the TLS handler, to count what goes on the wire).
-     */
-    public TrafficCountingHandler trafficHandler() {
-        return trafficHandler;
     }
 
     /** Current value of {@code push_relay_downstream_connections_open}. */

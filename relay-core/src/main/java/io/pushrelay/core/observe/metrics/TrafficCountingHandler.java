@@ -44,7 +44,8 @@ public final class TrafficCountingHandler extends ChannelDuplexHandler {
         ctx.write(msg, promise);
     }
 
-    private static long size(Object msg) {
+    /** The bytes a message carries on the wire: a buffer's or a buffer holder's readable bytes, else 0. */
+    public static long size(Object msg) {
         if (msg instanceof ByteBuf buf) {
             return buf.readableBytes();
         }

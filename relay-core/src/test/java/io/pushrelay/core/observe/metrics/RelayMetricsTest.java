@@ -188,8 +188,8 @@ class RelayMetricsTest {
 
     @Test
     void trafficHandlerShouldCountBytesBothWaysAndPassThemOn() {
-        ListenerMetrics listener = metrics.listener("l");
-        EmbeddedChannel ch = new EmbeddedChannel(listener.trafficHandler());
+        RouteMetrics counted = metrics.route("count.example");
+        EmbeddedChannel ch = new EmbeddedChannel(counted.upstreamTrafficHandler());
         try {
             ch.writeInbound(Unpooled.copiedBuffer("0123456789", StandardCharsets.US_ASCII));
             ch.writeInbound(new DefaultHttpContent(Unpooled.copiedBuffer("abc", StandardCharsets.US_ASCII)));
@@ -206,6 +206,11 @@ class RelayMetricsTest {
         } finally {
             ch.finishAndReleaseAll();
         }
+        assertEquals(13, counted.upstreamRxBytes());
+        assertEquals(7, counted.upstreamTxBytes());
+        ListenerMetrics listener = metrics.listener("l");
+        listener.received(13);
+        listener.sent(7);
         assertEquals(13, listener.rxBytes());
         assertEquals(7, listener.txBytes());
 
