@@ -1,34 +1,22 @@
 package io.pushrelay.post;
 
-import io.netty.channel.EventLoopGroup;
-import io.netty.handler.codec.http2.Http2Headers;
 import io.pushrelay.core.admin.AdminServer;
-import io.pushrelay.core.admin.Readiness;
 import io.pushrelay.core.cli.RunningRelay;
 import io.pushrelay.core.config.EngineParts;
 import io.pushrelay.core.config.PostConfig;
-import io.pushrelay.core.config.UpstreamSettings;
-import io.pushrelay.core.connect.ClientIdentity;
-import io.pushrelay.core.connect.Connector;
-import io.pushrelay.core.connect.ConnectorConfig;
 import io.pushrelay.core.forward.Downstream;
 import io.pushrelay.core.forward.ExchangeListener;
 import io.pushrelay.core.forward.Forwarder;
 import io.pushrelay.core.forward.RelayError;
-import io.pushrelay.core.forward.RelayRequest;
-import io.pushrelay.core.forward.RelayResponse;
-import io.pushrelay.core.forward.ResponseSink;
 import io.pushrelay.core.listener.ListenerConfig;
 import io.pushrelay.core.listener.RelayListener;
 import io.pushrelay.core.observe.AccessLog;
 import io.pushrelay.core.observe.metrics.CertificateExpiry;
 import io.pushrelay.core.observe.metrics.RelayMetrics;
-import io.pushrelay.core.observe.metrics.UpstreamPoolStats;
-import io.pushrelay.core.policy.Route;
-import io.pushrelay.core.policy.RouteTable;
-import io.pushrelay.core.transport.Transports;
-import io.pushrelay.core.upstream.Upstream;
-import io.pushrelay.core.upstream.UpstreamConfig;
+import io.pushrelay.core.role.ApnsPools;
+import io.pushrelay.core.role.DeferredUpstream;
+import io.pushrelay.core.role.RelayResources;
+import io.pushrelay.core.role.RoleText;
 import io.pushrelay.core.upstream.UpstreamPool;
 import io.pushrelay.post.policy.Restrictions;
 import java.net.InetSocketAddress;
@@ -40,8 +28,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -75,22 +61,18 @@ public final class PostRelay implements RunningRelay<PostConfig> {
     static final String LISTENER = "post";
 
     private volatile PostConfig config;
-    private final EventLoopGroup boss;
-    private final EventLoopGroup workers;
+    private final RelayResources resources;
     private final RelayMetrics metrics;
     private final Restrictions restrictions;
     private final Map<RelayError, LongAdder> relayAnswers = new EnumMap<>(RelayError.class);
-    private final List<AutoCloseable> closeables = new ArrayList<>();
-    private final List<UpstreamPool> pools = new ArrayList<>();
+    private List<UpstreamPool> pools = List.of();
     private RelayListener listener;
     private Forwarder forwarder;
     private AdminServer admin;
-    private volatile boolean draining;
 
     private PostRelay(PostConfig config) {
         this.config = config;
-        this.boss = Transports.newGroup("post-accept", 1);
-        this.workers = Transports.newWorkerGroup("post-io");
+        this.resources = new RelayResources("post");
         this.metrics = RelayMetrics.create();
         this.restrictions = Restrictions.from(config);
         for (RelayError error : RelayError.values()) {
@@ -119,18 +101,19 @@ public final class PostRelay implements RunningRelay<PostConfig> {
     private void startAll() {
         DeferredUpstream upstream = new DeferredUpstream();
         forwarder = new Forwarder(restrictions.policy(config), upstream, new AccessLog(), exchangeListener());
-        listener = RelayListener.bind(listenerConfig(config), boss, workers, forwarder, restrictions.gate(),
-                metrics.listener(LISTENER));
-        closeables.add(0, listener);
+        listener = resources.closeFirst(RelayListener.bind(listenerConfig(config), resources.boss(),
+                resources.workers(), forwarder, restrictions.gate(), metrics.listener(LISTENER)));
         Set<InetSocketAddress> own = new LinkedHashSet<>(List.of(listener.localAddress(),
                 config.listen().toSocketAddress()));
-        upstream.set(upstream(own));
+        ApnsPools apns = ApnsPools.open(config.upstream(), EngineParts.connector(config, own), metrics, resources);
+        pools = apns.pools();
+        upstream.set(apns.upstream());
         metrics.registerCertificates(this::certificateExpiries);
-        admin = new AdminServer();
-        closeables.add(0, admin);
-        admin.start(config.admin().listen().toSocketAddress(), metrics, this::readiness);
+        admin = resources.closeFirst(new AdminServer());
+        admin.start(config.admin().listen().toSocketAddress(), metrics,
+                () -> resources.readiness(listener != null));
         LOG.info("relay-post ready: {} ({}) => {} ({})", Downstream.format(address()), describeListener(),
-                routesText(config.routeTable()), describeUpstream());
+                RoleText.routes(config.routeTable()), RoleText.upstream(config));
     }
 
     static ListenerConfig listenerConfig(PostConfig config) {
@@ -142,46 +125,6 @@ public final class PostRelay implements RunningRelay<PostConfig> {
         return listener.withHandshakeTimeout(limits.handshakeTimeout())
                 .withIdleTimeout(limits.idleTimeout())
                 .withMaxConnections(limits.maxConnections());
-    }
-
-    private Upstream upstream(Set<InetSocketAddress> avoid) {
-        UpstreamSettings up = config.upstream();
-        UpstreamConfig poolConfig = UpstreamConfig.defaults()
-                .withMaxConnectionsPerKey(up.maxConnectionsPerHost())
-                .withRequestTimeout(up.requestTimeout())
-                .withPing(up.pingInterval(), UpstreamConfig.defaults().pingTimeout())
-                .withIdleTimeout(up.idleTimeout());
-        ConnectorConfig base = ConnectorConfig.direct()
-                .withConnectTimeout(up.connectTimeout())
-                .withAvoid(avoid);
-        var proxy = EngineParts.proxy(config.proxy());
-        if (proxy.isPresent()) {
-            base = base.withProxy(proxy.get());
-        }
-        if (up.ca() != null) {
-            base = base.withUpstreamCa(up.ca());
-        }
-        Connector tokenConnector = new Connector(base, metrics);
-        closeables.add(tokenConnector);
-        UpstreamPool tokenPool = new UpstreamPool(tokenConnector, poolConfig, workers);
-        pools.add(tokenPool);
-        closeables.add(0, tokenPool);
-        UpstreamPool certificatePool = null;
-        if (up.apnsClientCert() != null) {
-            char[] password = up.apnsClientCertPasswordFile() == null ? new char[0]
-                    : EngineParts.firstLine(up.apnsClientCertPasswordFile(), "upstream.apns-client-cert-password-file")
-                    .toCharArray();
-            ClientIdentity identity = ClientIdentity.load(up.apnsClientCert(), password);
-            Connector certificateConnector = new Connector(base.withClientCert(identity), metrics);
-            closeables.add(certificateConnector);
-            certificatePool = new UpstreamPool(certificateConnector, poolConfig, workers);
-            pools.add(certificatePool);
-            closeables.add(0, certificatePool);
-            LOG.info("APNS certificate auth: requests without authorization present {} ({})",
-                    identity.certificate().getSubjectX500Principal().getName(), up.apnsClientCert());
-        }
-        metrics.registerUpstreamPool("all", new PoolStats());
-        return certificatePool == null ? tokenPool : new AuthRouting(tokenPool, certificatePool);
     }
 
     private ExchangeListener exchangeListener() {
@@ -201,13 +144,6 @@ public final class PostRelay implements RunningRelay<PostConfig> {
             out.addAll(CertificateExpiry.readFile(c.tls().cert()));
         }
         return out;
-    }
-
-    private Readiness readiness() {
-        if (draining) {
-            return Readiness.notReady("draining");
-        }
-        return listener == null ? Readiness.notReady("listener not bound") : Readiness.READY;
     }
 
     /** The bound listener address (the real port when the config said 0). */
@@ -245,7 +181,7 @@ public final class PostRelay implements RunningRelay<PostConfig> {
 
     /** The upstream pools (token auth first). */
     public List<UpstreamPool> pools() {
-        return List.copyOf(pools);
+        return pools;
     }
 
     /** One line for people: {@code TLS, h2 and http/1.1, client certificates from ca.pem}. */
@@ -302,7 +238,7 @@ public final class PostRelay implements RunningRelay<PostConfig> {
         forwarder.replacePolicy(restrictions.policy(next));
         config = next;
         LOG.info("reloaded: routes {}; {} allowed source range(s), {} allowed client name(s)",
-                routesText(next.routeTable()), next.allowSources().size(), next.allowClients().size());
+                RoleText.routes(next.routeTable()), next.allowSources().size(), next.allowClients().size());
         if (!ignored.isEmpty()) {
             LOG.warn("reload: changes to {} need a restart; still running with the old values",
                     String.join(", ", ignored));
@@ -320,114 +256,12 @@ public final class PostRelay implements RunningRelay<PostConfig> {
      * true when all finished within {@code timeout}; {@link #close} afterwards either way.
      */
     public boolean drain(Duration timeout) {
-        draining = true;
-        long deadline = System.nanoTime() + timeout.toNanos();
-        boolean clean = true;
-        try {
-            listener.drain().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (Exception e) {
-            clean = false;
-            LOG.warn("drain: downstream connections still open after {}", timeout);
-        }
-        List<CompletableFuture<Void>> drains = new ArrayList<>();
-        Duration left = Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
-        for (UpstreamPool pool : pools) {
-            drains.add(pool.drain(left));
-        }
-        try {
-            CompletableFuture.allOf(drains.toArray(CompletableFuture[]::new))
-                    .get(Math.max(1, left.toMillis()) + 1000, TimeUnit.MILLISECONDS);
-        } catch (Exception e) {
-            clean = false;
-        }
-        return clean;
+        return resources.drain(timeout, listener, null);
     }
 
     /** Closes the listener, every connection, the pools and the admin endpoint now. */
     @Override
     public void close() {
-        for (AutoCloseable c : closeables) {
-            try {
-                c.close();
-            } catch (Exception e) {
-                LOG.debug("close {}", c, e);
-            }
-        }
-        closeables.clear();
-        boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
-        workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
-    }
-
-    private String describeUpstream() {
-        PostConfig c = config;
-        StringBuilder out = new StringBuilder(c.proxy() == null ? "direct" : "via proxy " + c.proxy().url().render(true));
-        if (c.upstream().ca() != null) {
-            out.append(", extra upstream CA ").append(c.upstream().ca());
-        }
-        return out.toString();
-    }
-
-    static String routesText(RouteTable routes) {
-        StringBuilder out = new StringBuilder();
-        for (Route r : routes.routes()) {
-            if (out.length() > 0) {
-                out.append(", ");
-            }
-            out.append(r);
-        }
-        return out.toString();
-    }
-
-    /** The upstream, set once the listener's address is known (so that direct mode avoids it). */
-    private static final class DeferredUpstream implements Upstream {
-        private volatile Upstream delegate;
-
-        void set(Upstream upstream) {
-            this.delegate = upstream;
-        }
-
-        @Override
-        public void send(Route route, RelayRequest request, ResponseSink sink) {
-            Upstream d = delegate;
-            if (d == null) {
-                RelayResponse busy = RelayResponse.of(RelayError.SHUTTING_DOWN, request.body().alloc());
-                request.release();
-                sink.respond(busy);
-                return;
-            }
-            d.send(route, request, sink);
-        }
-    }
-
-    /**
-     * Token-auth requests (with {@code authorization}) to the token pool, the rest to the pool
-     * that presents the APNS client certificate: APNS takes one or the other per connection.
-     */
-    private record AuthRouting(Upstream token, Upstream certificate) implements Upstream {
-        @Override
-        public void send(Route route, RelayRequest request, ResponseSink sink) {
-            Http2Headers headers = request.headers();
-            (headers.contains("authorization") ? token : certificate).send(route, request, sink);
-        }
-    }
-
-    private final class PoolStats implements UpstreamPoolStats {
-        @Override
-        public int connectionsOpen() {
-            int n = 0;
-            for (UpstreamPool p : pools) {
-                n += p.stats().connectionsOpen();
-            }
-            return n;
-        }
-
-        @Override
-        public int streamsActive() {
-            int n = 0;
-            for (UpstreamPool p : pools) {
-                n += p.stats().streamsInFlight();
-            }
-            return n;
-        }
+        resources.close();
     }
 }

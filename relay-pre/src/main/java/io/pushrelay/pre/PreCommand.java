@@ -6,6 +6,7 @@ import io.pushrelay.core.config.ConfigException;
 import io.pushrelay.core.config.ConfigLoader;
 import io.pushrelay.core.config.ConfigOverrides;
 import io.pushrelay.core.config.PreConfig;
+import io.pushrelay.core.forward.Downstream;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
@@ -108,8 +109,8 @@ public final class PreCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         return new RoleRunner<PreConfig, PreRelay>("relay-pre", flags, out, err).run(this::loadConfig, PreRelay::start,
-                relay -> "relay-pre listening on " + PreRelay.format(relay.address()) + " (admin "
-                        + PreRelay.format(relay.adminAddress()) + ")");
+                relay -> "relay-pre listening on " + Downstream.format(relay.address()) + " (admin "
+                        + Downstream.format(relay.adminAddress()) + ")");
     }
 
     /** {@code --version}: the build. */

@@ -5,40 +5,35 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
-import io.netty.channel.EventLoopGroup;
-import io.netty.handler.codec.http2.Http2Headers;
 import io.pushrelay.core.admin.AdminServer;
-import io.pushrelay.core.admin.Readiness;
 import io.pushrelay.core.cli.RunningRelay;
 import io.pushrelay.core.config.EngineParts;
 import io.pushrelay.core.config.PreConfig;
 import io.pushrelay.core.config.TlsSettings;
-import io.pushrelay.core.config.UpstreamSettings;
 import io.pushrelay.core.connect.ClientIdentity;
 import io.pushrelay.core.connect.Connector;
 import io.pushrelay.core.connect.ConnectorConfig;
+import io.pushrelay.core.connect.UpstreamProtocol;
+import io.pushrelay.core.forward.Downstream;
 import io.pushrelay.core.forward.ExchangeListener;
 import io.pushrelay.core.forward.Forwarder;
-import io.pushrelay.core.forward.RelayRequest;
-import io.pushrelay.core.forward.ResponseSink;
 import io.pushrelay.core.listener.ConnectionGate;
 import io.pushrelay.core.listener.ListenerConfig;
 import io.pushrelay.core.listener.RelayListener;
 import io.pushrelay.core.observe.AccessLog;
 import io.pushrelay.core.observe.metrics.CertificateExpiry;
 import io.pushrelay.core.observe.metrics.RelayMetrics;
-import io.pushrelay.core.observe.metrics.UpstreamPoolStats;
 import io.pushrelay.core.policy.Policy;
-import io.pushrelay.core.policy.Route;
 import io.pushrelay.core.policy.RouteTable;
+import io.pushrelay.core.role.ApnsPools;
+import io.pushrelay.core.role.DeferredUpstream;
+import io.pushrelay.core.role.RelayResources;
+import io.pushrelay.core.role.RoleText;
 import io.pushrelay.core.transport.Transports;
-import io.pushrelay.core.upstream.Upstream;
-import io.pushrelay.core.upstream.UpstreamConfig;
-import io.pushrelay.core.upstream.UpstreamPool;
 import io.pushrelay.core.upstream.Http1Upstream;
 import io.pushrelay.core.upstream.Http1UpstreamConfig;
+import io.pushrelay.core.upstream.Upstream;
 import io.pushrelay.core.upstream.ViaEndpoint;
-import io.pushrelay.core.connect.UpstreamProtocol;
 import io.pushrelay.pre.passthrough.PassthroughSniHandler;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -46,10 +41,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -72,24 +64,18 @@ public final class PreRelay implements RunningRelay<PreConfig> {
     private final PreConfig config;
     /** The certificates served now: {@code config}'s, or those of the last reload. */
     private volatile TlsSettings tls;
-    private final EventLoopGroup boss;
-    private final EventLoopGroup workers;
+    private final RelayResources resources;
     private final RelayMetrics metrics;
-    private final List<AutoCloseable> closeables = new ArrayList<>();
-    private final List<UpstreamPool> pools = new ArrayList<>();
-    private Http1Upstream viaUpstream;
     private AdminServer admin;
     private RelayListener listener;
     private Forwarder forwarder;
     private Channel passthroughServer;
     private final PassthroughSniHandler.PassthroughStats passthroughStats = new PassthroughSniHandler.PassthroughStats();
-    private volatile boolean draining;
 
     private PreRelay(PreConfig config) {
         this.config = config;
         this.tls = config.tls();
-        this.boss = Transports.newGroup("pre-accept", 1);
-        this.workers = Transports.newWorkerGroup("pre-io");
+        this.resources = new RelayResources("pre");
         this.metrics = RelayMetrics.create();
     }
 
@@ -112,16 +98,17 @@ public final class PreRelay implements RunningRelay<PreConfig> {
         } else {
             DeferredUpstream upstream = new DeferredUpstream();
             forwarder = new Forwarder(new Policy(routes), upstream, new AccessLog(), metricsListener());
-            listener = RelayListener.bind(listenerConfig(), boss, workers, forwarder, ConnectionGate.OPEN,
-                    metrics.listener(LISTENER));
-            closeables.add(0, listener);
+            listener = resources.closeFirst(RelayListener.bind(listenerConfig(), resources.boss(),
+                    resources.workers(), forwarder, ConnectionGate.OPEN, metrics.listener(LISTENER)));
             upstream.set(upstream(new java.util.HashSet<>(List.of(listener.localAddress(), config.listen().toSocketAddress()))));
         }
         metrics.registerCertificates(this::certificateExpiries);
         admin = new AdminServer();
-        admin.start(config.admin().listen().toSocketAddress(), metrics, this::readiness);
-        closeables.add(0, admin);
-        LOG.info("relay-pre ready: {} => {} ({})", format(address()), routesText(routes), describeUpstream());
+        admin.start(config.admin().listen().toSocketAddress(), metrics,
+                () -> resources.readiness(listener != null || passthroughServer != null));
+        resources.closeFirst(admin);
+        LOG.info("relay-pre ready: {} => {} ({})", Downstream.format(address()), RoleText.routes(routes),
+                describeUpstream());
     }
 
     private ListenerConfig listenerConfig() {
@@ -133,53 +120,11 @@ public final class PreRelay implements RunningRelay<PreConfig> {
                 .withMaxConcurrentStreams(limits.maxConcurrentStreams());
     }
 
-    private ConnectorConfig connectorConfig(Set<InetSocketAddress> avoid) {
-        UpstreamSettings up = config.upstream();
-        ConnectorConfig cc = ConnectorConfig.direct()
-                .withConnectTimeout(up.connectTimeout())
-                .withAvoid(avoid);
-        Optional<io.pushrelay.core.connect.ProxyConfig> proxy = EngineParts.proxy(config.proxy());
-        if (proxy.isPresent()) {
-            cc = cc.withProxy(proxy.get());
-        }
-        if (up.ca() != null) {
-            cc = cc.withUpstreamCa(up.ca());
-        }
-        return cc;
-    }
-
     private Upstream upstream(Set<InetSocketAddress> avoid) {
         if (config.via() != null) {
             return viaUpstream(avoid);
         }
-        UpstreamSettings up = config.upstream();
-        UpstreamConfig poolConfig = UpstreamConfig.defaults()
-                .withMaxConnectionsPerKey(up.maxConnectionsPerHost())
-                .withRequestTimeout(up.requestTimeout())
-                .withPing(up.pingInterval(), UpstreamConfig.defaults().pingTimeout())
-                .withIdleTimeout(up.idleTimeout());
-        ConnectorConfig base = connectorConfig(avoid);
-        Connector tokenConnector = new Connector(base, metrics);
-        closeables.add(tokenConnector);
-        UpstreamPool tokenPool = new UpstreamPool(tokenConnector, poolConfig, workers);
-        pools.add(tokenPool);
-        closeables.add(0, tokenPool);
-        UpstreamPool certificatePool = null;
-        if (up.apnsClientCert() != null) {
-            char[] password = up.apnsClientCertPasswordFile() == null ? new char[0]
-                    : EngineParts.firstLine(up.apnsClientCertPasswordFile(), "upstream.apns-client-cert-password-file")
-                    .toCharArray();
-            ClientIdentity identity = ClientIdentity.load(up.apnsClientCert(), password);
-            Connector certificateConnector = new Connector(base.withClientCert(identity), metrics);
-            closeables.add(certificateConnector);
-            certificatePool = new UpstreamPool(certificateConnector, poolConfig, workers);
-            pools.add(certificatePool);
-            closeables.add(0, certificatePool);
-            LOG.info("APNS certificate auth: requests without authorization present {} ({})",
-                    identity.certificate().getSubjectX500Principal().getName(), up.apnsClientCert());
-        }
-        metrics.registerUpstreamPool("all", new PoolStats());
-        return certificatePool == null ? tokenPool : new AuthRouting(tokenPool, certificatePool);
+        return ApnsPools.open(config.upstream(), EngineParts.connector(config, avoid), metrics, resources).upstream();
     }
 
     /**
@@ -189,33 +134,32 @@ public final class PreRelay implements RunningRelay<PreConfig> {
     private Upstream viaUpstream(Set<InetSocketAddress> avoid) {
         var via = config.via();
         ViaEndpoint endpoint = new ViaEndpoint(via.url().tls(), via.url().address().host(), via.url().address().port());
-        ConnectorConfig cc = connectorConfig(avoid).withProtocol(UpstreamProtocol.HTTP_1_1);
+        ConnectorConfig cc = EngineParts.connector(config, avoid).withProtocol(UpstreamProtocol.HTTP_1_1);
         cc = via.ca() != null ? cc.withUpstreamCa(via.ca()) : cc;
         if (via.clientCert() != null) {
             cc = cc.withClientCert(ClientIdentity.fromPem(via.clientCert(), via.clientKey()));
         }
-        Connector connector = new Connector(cc, metrics);
-        closeables.add(connector);
+        Connector connector = resources.closeLast(new Connector(cc, metrics));
         int loops = 0;
-        for (var loop : workers) {
+        for (var loop : resources.workers()) {
             loops++;
         }
         loops = Math.max(1, loops);
         int perLoop = Math.max(1, (via.maxConnections() + loops - 1) / loops);
-        Http1Upstream upstream = new Http1Upstream(connector, endpoint, Http1UpstreamConfig.defaults()
-                .withMaxConnectionsPerLoop(perLoop)
-                .withRequestTimeout(config.upstream().requestTimeout()), workers);
-        closeables.add(0, upstream);
-        viaUpstream = upstream;
+        Http1Upstream upstream = resources.closeFirst(new Http1Upstream(connector, endpoint,
+                Http1UpstreamConfig.defaults()
+                        .withMaxConnectionsPerLoop(perLoop)
+                        .withRequestTimeout(config.upstream().requestTimeout()), resources.workers()));
+        resources.drainUpstream(upstream::drain);
         return upstream;
     }
 
     private void startPassthrough(RouteTable routes) {
-        Connector connector = new Connector(connectorConfig(Set.of(config.listen().toSocketAddress())), metrics);
-        closeables.add(connector);
+        Connector connector = resources.closeLast(new Connector(
+                EngineParts.connector(config, Set.of(config.listen().toSocketAddress())), metrics));
         long handshakeMillis = config.limits().handshakeTimeout().toMillis();
         ServerBootstrap bootstrap = new ServerBootstrap()
-                .group(boss, workers)
+                .group(resources.boss(), resources.workers())
                 .channel(Transports.serverChannel())
                 .option(ChannelOption.SO_BACKLOG, 1024)
                 .option(ChannelOption.SO_REUSEADDR, true)
@@ -235,7 +179,7 @@ public final class PreRelay implements RunningRelay<PreConfig> {
                     + bound.cause().getMessage(), bound.cause());
         }
         passthroughServer = bound.channel();
-        LOG.info("listener pre: bound {} (TLS passthrough, SNI-gated)", format(address()));
+        LOG.info("listener pre: bound {} (TLS passthrough, SNI-gated)", Downstream.format(address()));
     }
 
     private ExchangeListener metricsListener() {
@@ -252,16 +196,6 @@ public final class PreRelay implements RunningRelay<PreConfig> {
             out.addAll(CertificateExpiry.readFile(served.cert()));
         }
         return out;
-    }
-
-    private Readiness readiness() {
-        if (draining) {
-            return Readiness.notReady("draining");
-        }
-        if (listener == null && passthroughServer == null) {
-            return Readiness.notReady("listener not bound");
-        }
-        return Readiness.READY;
     }
 
     /** The bound downstream address (the real port when the config said 0). */
@@ -308,7 +242,7 @@ public final class PreRelay implements RunningRelay<PreConfig> {
         }
         if (forwarder != null) {
             forwarder.replacePolicy(new Policy(next.routeTable()));
-            LOG.info("routes reloaded: {}", routesText(next.routeTable()));
+            LOG.info("routes reloaded: {}", RoleText.routes(next.routeTable()));
         }
     }
 
@@ -338,35 +272,8 @@ public final class PreRelay implements RunningRelay<PreConfig> {
      * all is done or {@code timeout} passed.
      */
     public boolean drain(Duration timeout) {
-        draining = true;
-        long deadline = System.nanoTime() + timeout.toNanos();
-        boolean clean = true;
-        if (listener != null) {
-            try {
-                listener.drain().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-            } catch (Exception e) {
-                clean = false;
-                LOG.warn("drain: downstream connections still open after {}", timeout);
-            }
-        }
-        if (passthroughServer != null) {
-            passthroughServer.close().awaitUninterruptibly();
-        }
-        List<CompletableFuture<Void>> drains = new ArrayList<>();
-        Duration left = Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
-        for (UpstreamPool pool : pools) {
-            drains.add(pool.drain(left));
-        }
-        if (viaUpstream != null) {
-            drains.add(viaUpstream.drain(left));
-        }
-        try {
-            CompletableFuture.allOf(drains.toArray(CompletableFuture[]::new))
-                    .get(Math.max(1, left.toMillis()) + 1000, TimeUnit.MILLISECONDS);
-        } catch (Exception e) {
-            clean = false;
-        }
-        return clean;
+        return resources.drain(timeout, listener, passthroughServer == null ? null
+                : () -> passthroughServer.close().awaitUninterruptibly());
     }
 
     @Override
@@ -374,24 +281,11 @@ public final class PreRelay implements RunningRelay<PreConfig> {
         if (passthroughServer != null) {
             passthroughServer.close().awaitUninterruptibly();
         }
-        for (AutoCloseable c : closeables) {
-            try {
-                c.close();
-            } catch (Exception e) {
-                LOG.debug("close {}", c, e);
-            }
-        }
-        closeables.clear();
-        boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
-        workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        resources.close();
     }
 
     private String describeUpstream() {
-        StringBuilder out = new StringBuilder(config.proxy() == null ? "direct"
-                : "via proxy " + config.proxy().url().render(true));
-        if (config.upstream().ca() != null) {
-            out.append(", extra upstream CA ").append(config.upstream().ca());
-        }
+        StringBuilder out = RoleText.upstream(config);
         if (config.passthrough()) {
             out.append(", TLS passthrough");
         }
@@ -399,75 +293,6 @@ public final class PreRelay implements RunningRelay<PreConfig> {
             out.append(", chained as HTTP/1.1 via ").append(config.via().url().render(true));
         }
         return out.toString();
-    }
-
-    private static String routesText(RouteTable routes) {
-        StringBuilder out = new StringBuilder();
-        for (Route r : routes.routes()) {
-            if (out.length() > 0) {
-                out.append(", ");
-            }
-            out.append(r);
-        }
-        return out.toString();
-    }
-
-    static String format(InetSocketAddress address) {
-        String host = address.getAddress() != null ? address.getAddress().getHostAddress() : address.getHostString();
-        return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + address.getPort();
-    }
-
-    /** The upstream, set once the listener's address is known (so direct mode can avoid it). */
-    private static final class DeferredUpstream implements Upstream {
-        private volatile Upstream delegate;
-
-        void set(Upstream upstream) {
-            this.delegate = upstream;
-        }
-
-        @Override
-        public void send(Route route, RelayRequest request, ResponseSink sink) {
-            Upstream d = delegate;
-            if (d == null) {
-                request.release();
-                sink.respond(io.pushrelay.core.forward.RelayResponse.of(
-                        io.pushrelay.core.forward.RelayError.SHUTTING_DOWN, request.body().alloc()));
-                return;
-            }
-            d.send(route, request, sink);
-        }
-    }
-
-    /**
-     * Token-auth requests (with {@code authorization}) to the token pool, the rest to the pool
-     * that presents the APNS client certificate: APNS takes one or the other per connection.
-     */
-    private record AuthRouting(Upstream token, Upstream certificate) implements Upstream {
-        @Override
-        public void send(Route route, RelayRequest request, ResponseSink sink) {
-            Http2Headers headers = request.headers();
-            (headers.contains("authorization") ? token : certificate).send(route, request, sink);
-        }
-    }
-
-    private final class PoolStats implements UpstreamPoolStats {
-        @Override
-        public int connectionsOpen() {
-            int n = 0;
-            for (UpstreamPool p : pools) {
-                n += p.stats().connectionsOpen();
-            }
-            return n;
-        }
-
-        @Override
-        public int streamsActive() {
-            int n = 0;
-            for (UpstreamPool p : pools) {
-                n += p.stats().streamsInFlight();
-            }
-            return n;
-        }
     }
 
     static Path path(String s) {

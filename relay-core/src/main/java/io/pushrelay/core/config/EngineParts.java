@@ -1,12 +1,15 @@
 package io.pushrelay.core.config;
 
+import io.pushrelay.core.connect.ConnectorConfig;
 import io.pushrelay.core.connect.ProxyConfig;
 import io.pushrelay.core.listener.TlsConfig;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Turns config records into the engine's pieces, for the roles and for {@code check}. Secret files
@@ -37,6 +40,25 @@ public final class EngineParts {
         }
         return Optional.of(new ProxyConfig(url.tls(), url.address().host(), url.address().port(),
                 Optional.ofNullable(url.user()), password, Optional.ofNullable(settings.ca())));
+    }
+
+    /**
+     * How a role connects upstream: directly or through {@code proxy}, with the {@code upstream}
+     * connect timeout and extra CA, never to {@code avoid} (the role's own listener addresses).
+     */
+    public static ConnectorConfig connector(RoleConfig config, Set<InetSocketAddress> avoid) {
+        UpstreamSettings up = config.upstream();
+        ConnectorConfig cc = ConnectorConfig.direct()
+                .withConnectTimeout(up.connectTimeout())
+                .withAvoid(avoid);
+        Optional<ProxyConfig> proxy = proxy(config.proxy());
+        if (proxy.isPresent()) {
+            cc = cc.withProxy(proxy.get());
+        }
+        if (up.ca() != null) {
+            cc = cc.withUpstreamCa(up.ca());
+        }
+        return cc;
     }
 
     /**

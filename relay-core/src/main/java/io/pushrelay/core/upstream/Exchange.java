@@ -1,43 +1,31 @@
 package io.pushrelay.core.upstream;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufAllocator;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.util.AsciiString;
 import io.pushrelay.core.forward.RelayError;
 import io.pushrelay.core.forward.RelayRequest;
-import io.pushrelay.core.forward.RelayResponse;
 import io.pushrelay.core.forward.ResponseSink;
 import io.pushrelay.core.policy.Route;
 import java.util.Map;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * One request on its way through the pool, from {@code send} to its single answer. Confined to
- * the event loop of its {@link KeyPool}. Owns the request's body until {@link #respond} releases
- * it; each write upstream sends a retained duplicate, so that a retry can send it again.
+ * One request on its way through the pool, from {@code send} to its single answer (see
+ * {@link AbstractExchange}): the attempt on an HTTP/2 stream. Confined to the event loop of its
+ * {@link KeyPool}.
  */
-final class Exchange {
-    private static final Logger LOG = LoggerFactory.getLogger(Exchange.class);
+final class Exchange extends AbstractExchange {
     private static final AsciiString HTTPS = AsciiString.cached("https");
 
-    final Route route;
-    final RelayRequest request;
     /** The key pool it belongs to (replaced if that pool was retired while it waited). */
     KeyPool pool;
-    private final ResponseSink sink;
 
     /** When the request times out ({@link LoopPool}'s timeout list, while {@code watched}). */
     long deadlineNanos;
     boolean watched;
     Exchange prevWatched;
     Exchange nextWatched;
-    /** Answered; nothing may touch it any more. */
-    boolean done;
-    /** In its key pool's pending queue. */
-    boolean queued;
     /** How often it was sent again after REFUSED_STREAM or a connection that failed before sending it. */
     int retries;
     /** Retries after a GOAWAY left the stream unprocessed; counted apart from {@link #retries}. */
@@ -58,9 +46,7 @@ final class Exchange {
     private Http2Headers upstreamHeaders;
 
     Exchange(Route route, RelayRequest request, ResponseSink sink, KeyPool pool) {
-        this.route = route;
-        this.request = request;
-        this.sink = sink;
+        super(route, request, sink);
         this.pool = pool;
     }
 
@@ -97,36 +83,19 @@ final class Exchange {
         }
     }
 
-    /** Answers with a relay-made response. */
-    void fail(RelayError error, String why) {
-        if (done) {
-            return;
-        }
-        String connectionId = connection != null ? connection.id() : "-";
-        if (LOG.isDebugEnabled()) {
-            LOG.debug("{} {} {}: {} [{}] {}", request.downstreamId(), request.method(), route.authority(),
-                    error.reason(), connectionId, why);
-        }
-        RelayResponse made = RelayResponse.of(error, ByteBufAllocator.DEFAULT);
-        respond(new RelayResponse(made.status(), made.headers(), made.body(), error, connectionId));
+    @Override
+    String connectionId() {
+        return connection != null ? connection.id() : "-";
     }
 
-    /** Answers exactly once: a second answer is released and logged as a bug. Takes ownership of {@code response}. */
-    void respond(RelayResponse response) {
-        if (done) {
-            response.release();
-            LOG.error("bug: second answer for {} {} dropped", request.downstreamId(), request.path());
-            return;
-        }
-        done = true;
+    @Override
+    void settle() {
         pool.unwatch(this);
         resetAttempt();
-        request.release();
-        pool.exchangeDone(this, response.error());
-        try {
-            sink.respond(response);
-        } catch (Throwable t) {
-            LOG.warn("response sink of {} failed", request.downstreamId(), t);
-        }
+    }
+
+    @Override
+    void answered(RelayError error) {
+        pool.exchangeDone(this, error);
     }
 }

@@ -15,7 +15,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import io.pushrelay.core.observe.metrics.RelayMetrics;
 import io.pushrelay.core.observe.metrics.RetryReason;
@@ -37,7 +36,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Confined to its event loop: every method runs there.
  */
-final class H1LoopPool {
+final class H1LoopPool implements LoopPoolUpstream.LoopPart {
     private static final Logger LOG = LoggerFactory.getLogger(H1LoopPool.class);
 
     private final Http1Upstream upstream;
@@ -51,17 +50,17 @@ final class H1LoopPool {
     /** Requests to send again, waiting for a connection proven alive. */
     private final ArrayDeque<H1Exchange> retrying = new ArrayDeque<>();
     private int opening;
-    private int failures;
-    private long backoffUntilNanos;
-    private ConnectorException lastFailure;
+    private final ConnectBackoff<ConnectorException> backoff;
 
     H1LoopPool(Http1Upstream upstream, EventLoop loop) {
         this.upstream = upstream;
         this.loop = loop;
         this.config = upstream.config();
+        this.backoff = new ConnectBackoff<>(config.backoffMin(), config.backoffMax());
     }
 
-    EventLoop loop() {
+    @Override
+    public EventLoop loop() {
         return loop;
     }
 
@@ -80,7 +79,8 @@ final class H1LoopPool {
 
     // ---- requests --------------------------------------------------------------------------
 
-    void send(Route route, RelayRequest request, ResponseSink sink) {
+    @Override
+    public void send(Route route, RelayRequest request, ResponseSink sink) {
         H1Exchange ex = new H1Exchange(route, request, sink, this);
         if (upstream.isClosed()) {
             ex.fail(RelayError.SHUTTING_DOWN, "HTTP/1.1 upstream closed");
@@ -102,7 +102,8 @@ final class H1LoopPool {
             return;
         }
         if (connections.isEmpty() && opening == 0 && backingOff()) {
-            ex.fail(lastFailure.error(), lastFailure.getMessage());
+            ConnectorException last = backoff.lastFailure();
+            ex.fail(last.error(), last.getMessage());
             return;
         }
         if (pending.size() >= config.maxPendingPerLoop()) {
@@ -217,7 +218,7 @@ final class H1LoopPool {
     // ---- connections -----------------------------------------------------------------------
 
     private boolean backingOff() {
-        return lastFailure != null && System.nanoTime() - backoffUntilNanos < 0;
+        return backoff.lastFailure() != null && backoff.active();
     }
 
     private void maybeOpen() {
@@ -273,9 +274,7 @@ final class H1LoopPool {
     private void connectionReady(H1Connection c, Channel ch) {
         opening--;
         metrics().connectionsOpening.decrementAndGet();
-        failures = 0;
-        lastFailure = null;
-        backoffUntilNanos = 0;
+        backoff.reset();
         if (!ch.isActive()) {
             afterLoss(); // closed already, before it could take a request
             return;
@@ -296,15 +295,7 @@ final class H1LoopPool {
         opening--;
         metrics().connectionsOpening.decrementAndGet();
         metrics().connectFailures.increment();
-        failures++;
-        long min = config.backoffMin().toNanos();
-        long delay = Math.min(config.backoffMax().toNanos(), min << Math.min(failures - 1, 30));
-        if (delay <= 0) {
-            delay = config.backoffMax().toNanos();
-        }
-        delay -= ThreadLocalRandom.current().nextLong(delay / 5 + 1); // jitter, never above the max
-        backoffUntilNanos = System.nanoTime() + delay;
-        lastFailure = failure;
+        long delay = backoff.failed(failure);
         if (!upstream.isClosed()) {
             LOG.warn("upstream {} connect failed [{}]: {}; next attempt in {} ms", via(), failure.error().flag(),
                     failure.getMessage(), TimeUnit.NANOSECONDS.toMillis(delay));
@@ -351,15 +342,17 @@ final class H1LoopPool {
         }
         maybeOpen();
         if (connections.isEmpty() && opening == 0) {
+            ConnectorException last = backoff.lastFailure();
             failWaiting(upstream.isClosed() ? RelayError.SHUTTING_DOWN
-                            : lastFailure != null ? lastFailure.error() : RelayError.UPSTREAM_UNAVAILABLE,
+                            : last != null ? last.error() : RelayError.UPSTREAM_UNAVAILABLE,
                     upstream.isClosed() ? "HTTP/1.1 upstream closed"
-                            : lastFailure != null ? lastFailure.getMessage() : via() + ": no connection");
+                            : last != null ? last.getMessage() : via() + ": no connection");
         }
     }
 
     /** Hard close: waiting requests are answered SHUTTING_DOWN, connections closed at once. */
-    void closeAll() {
+    @Override
+    public void closeAll() {
         failWaiting(RelayError.SHUTTING_DOWN, "HTTP/1.1 upstream closed");
         for (H1Connection c : new ArrayList<>(connections)) {
             c.close();
@@ -367,14 +360,16 @@ final class H1LoopPool {
     }
 
     /** Graceful: free connections close now, busy ones once answered. */
-    void drainAll() {
+    @Override
+    public void drainAll() {
         for (H1Connection c : new ArrayList<>(free)) {
             c.close();
         }
         free.clear();
     }
 
-    List<Channel> channels() {
+    @Override
+    public List<Channel> channels() {
         List<Channel> out = new ArrayList<>();
         for (H1Connection c : connections) {
             out.add(c.channel());

@@ -1,31 +1,13 @@
 package io.pushrelay.core.upstream;
 
-import io.netty.buffer.ByteBufAllocator;
-import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
-import io.netty.util.concurrent.EventExecutor;
-import io.netty.util.internal.ThreadExecutorMap;
 import io.pushrelay.core.connect.Connector;
 import io.pushrelay.core.connect.UpstreamProtocol;
-import io.pushrelay.core.forward.RelayError;
 import io.pushrelay.core.forward.RelayRequest;
-import io.pushrelay.core.forward.RelayResponse;
 import io.pushrelay.core.forward.ResponseSink;
 import io.pushrelay.core.policy.Route;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Consumer;
-import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -65,20 +47,9 @@ import org.slf4j.LoggerFactory;
  * <p><b>Buffers.</b> {@code send} takes ownership of the request's body and releases it once the
  * request is answered; the response's body belongs to the sink.
  */
-public final class Http1Upstream implements Upstream, AutoCloseable {
-    private static final Logger LOG = LoggerFactory.getLogger(Http1Upstream.class);
-
-    private final Connector connector;
+public final class Http1Upstream extends LoopPoolUpstream<H1LoopPool, H1Metrics> {
     private final ViaEndpoint via;
     private final Http1UpstreamConfig config;
-    private final EventLoopGroup group;
-    private final ConcurrentHashMap<EventLoop, H1LoopPool> loops = new ConcurrentHashMap<>();
-    private final H1Metrics metrics = new H1Metrics();
-    private final AtomicLong connectionIds = new AtomicLong();
-    private final AtomicInteger outstanding = new AtomicInteger();
-    private final AtomicBoolean accepting = new AtomicBoolean(true);
-    private volatile boolean stopping;
-    private volatile boolean closed;
 
     /**
      * @param connector opens the connections (direct or through the proxy); for an {@code https}
@@ -90,10 +61,10 @@ public final class Http1Upstream implements Upstream, AutoCloseable {
      * @throws IllegalArgumentException when an {@code https} endpoint's connector would negotiate h2
      */
     public Http1Upstream(Connector connector, ViaEndpoint via, Http1UpstreamConfig config, EventLoopGroup group) {
-        this.connector = Objects.requireNonNull(connector, "connector");
+        super(LoggerFactory.getLogger(Http1Upstream.class), "HTTP/1.1 upstream " + via, "http1-upstream-close", "v",
+                true, connector, group, new H1Metrics());
         this.via = Objects.requireNonNull(via, "via");
         this.config = Objects.requireNonNull(config, "config");
-        this.group = Objects.requireNonNull(group, "group");
         if (via.tls() && connector.config().protocol() != UpstreamProtocol.HTTP_1_1) {
             throw new IllegalArgumentException("via " + via + ": the connector offers "
                     + connector.config().protocol().alpnId() + " by ALPN; HTTP/1.1 needs a connector built with "
@@ -107,32 +78,12 @@ public final class Http1Upstream implements Upstream, AutoCloseable {
      */
     @Override
     public void send(Route route, RelayRequest request, ResponseSink sink) {
-        if (!accepting.get()) {
-            answerNow(request, sink, RelayError.SHUTTING_DOWN);
-            return;
-        }
-        EventLoop loop = loopForCaller();
-        metrics.requests.increment();
-        outstanding.incrementAndGet();
-        if (loop.inEventLoop()) {
-            loopPool(loop).send(route, request, sink);
-            return;
-        }
-        try {
-            loop.execute(() -> loopPool(loop).send(route, request, sink));
-        } catch (RejectedExecutionException e) {
-            outstanding.decrementAndGet();
-            answerNow(request, sink, RelayError.SHUTTING_DOWN);
-        }
+        super.send(route, request, sink);
     }
 
     /** Current counters. Safe from any thread. */
     public Http1UpstreamStats stats() {
-        return metrics.snapshot();
-    }
-
-    public Connector connector() {
-        return connector;
+        return metrics().snapshot();
     }
 
     public ViaEndpoint via() {
@@ -143,166 +94,8 @@ public final class Http1Upstream implements Upstream, AutoCloseable {
         return config;
     }
 
-    /**
-     * Stops taking requests ({@code SHUTTING_DOWN} from now on), lets every accepted one finish
-     * (queued ones included), closes each connection once it has nothing left to carry. After
-     * {@code grace}, whatever is left is closed hard ({@link #close()}). The future completes when
-     * every request was answered and every connection is closed.
-     */
-    public CompletableFuture<Void> drain(Duration grace) {
-        accepting.set(false);
-        stopping = true;
-        forEachLoop(H1LoopPool::drainAll);
-        CompletableFuture<Void> done = new CompletableFuture<>();
-        long deadline = System.nanoTime() + grace.toNanos();
-        EventLoop timer = group.next();
-        Runnable check = new Runnable() {
-            @Override
-            public void run() {
-                if (done.isDone()) {
-                    return;
-                }
-                if (System.nanoTime() - deadline >= 0) {
-                    closeAsync().whenComplete((v, t) -> done.complete(null));
-                    return;
-                }
-                if (outstanding.get() == 0) {
-                    forEachLoop(H1LoopPool::drainAll);
-                    if (metrics.connectionsOpen.get() == 0 && metrics.connectionsOpening.get() == 0) {
-                        done.complete(null);
-                        return;
-                    }
-                }
-                try {
-                    timer.schedule(this, 10, TimeUnit.MILLISECONDS);
-                } catch (RejectedExecutionException e) {
-                    done.complete(null);
-                }
-            }
-        };
-        try {
-            timer.execute(check);
-        } catch (RejectedExecutionException e) {
-            done.complete(null);
-        }
-        return done;
-    }
-
-    /**
-     * Closes at once: waiting requests are answered {@code SHUTTING_DOWN}, requests on a
-     * connection {@code UPSTREAM_RESET}, new ones {@code SHUTTING_DOWN}. Waits (up to 5 s, and not
-     * at all on an event loop) until every connection is closed and every request answered.
-     */
     @Override
-    public void close() {
-        CompletableFuture<Void> done = closeAsync();
-        if (ThreadExecutorMap.currentExecutor() == null) {
-            try {
-                done.get(5, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            } catch (Exception e) {
-                LOG.warn("HTTP/1.1 upstream {} not closed within 5 s: {}", via, stats());
-            }
-        }
-    }
-
-    private CompletableFuture<Void> closeAsync() {
-        accepting.set(false);
-        stopping = true;
-        closed = true;
-        forEachLoop(H1LoopPool::closeAll);
-        CompletableFuture<Void> done = new CompletableFuture<>();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        Thread waiter = new Thread(() -> {
-            while (System.nanoTime() - deadline < 0 && (outstanding.get() > 0 || metrics.connectionsOpen.get() > 0
-                    || metrics.connectionsOpening.get() > 0)) {
-                try {
-                    Thread.sleep(5);
-                } catch (InterruptedException e) {
-                    break;
-                }
-            }
-            done.complete(null);
-        }, "http1-upstream-close");
-        waiter.setDaemon(true);
-        waiter.start();
-        return done;
-    }
-
-    private void forEachLoop(Consumer<H1LoopPool> action) {
-        for (H1LoopPool lp : new ArrayList<>(loops.values())) {
-            try {
-                if (lp.loop().inEventLoop()) {
-                    action.accept(lp);
-                } else {
-                    lp.loop().execute(() -> action.accept(lp));
-                }
-            } catch (RejectedExecutionException e) {
-                LOG.debug("event loop gone while stopping the HTTP/1.1 upstream");
-            }
-        }
-    }
-
-    /**
-     * The channels of every open connection, gathered from their event loops (for diagnostics and
-     * tests; waits up to 5 s; not to be called on an event loop).
-     */
-    List<Channel> channels() {
-        List<Channel> out = new ArrayList<>();
-        for (H1LoopPool lp : new ArrayList<>(loops.values())) {
-            try {
-                out.addAll(lp.loop().submit(lp::channels).get(5, TimeUnit.SECONDS));
-            } catch (Exception e) {
-                throw new IllegalStateException("cannot list connections of " + lp.loop(), e);
-            }
-        }
-        return out;
-    }
-
-    boolean isStopping() {
-        return stopping;
-    }
-
-    boolean isClosed() {
-        return closed;
-    }
-
-    H1Metrics metrics() {
-        return metrics;
-    }
-
-    String nextConnectionId() {
-        return "v" + connectionIds.incrementAndGet();
-    }
-
-    void exchangeDone(RelayError error) {
-        outstanding.decrementAndGet();
-        if (error == null) {
-            metrics.responses.increment();
-        } else if (error == RelayError.UPSTREAM_RESET) {
-            metrics.resets.increment();
-        } else if (error == RelayError.UPSTREAM_TIMEOUT) {
-            metrics.timeouts.increment();
-        } else if (error == RelayError.OVERLOADED) {
-            metrics.overloaded.increment();
-        }
-    }
-
-    private H1LoopPool loopPool(EventLoop loop) {
-        return loops.computeIfAbsent(loop, l -> new H1LoopPool(this, l));
-    }
-
-    private EventLoop loopForCaller() {
-        EventExecutor current = ThreadExecutorMap.currentExecutor();
-        if (current instanceof EventLoop loop && loop.inEventLoop() && connector.supports(loop)) {
-            return loop;
-        }
-        return group.next();
-    }
-
-    private static void answerNow(RelayRequest request, ResponseSink sink, RelayError error) {
-        request.release();
-        sink.respond(RelayResponse.of(error, ByteBufAllocator.DEFAULT));
+    H1LoopPool newLoopPart(EventLoop loop) {
+        return new H1LoopPool(this, loop);
     }
 }

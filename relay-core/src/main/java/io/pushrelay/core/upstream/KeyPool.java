@@ -11,7 +11,6 @@ import io.pushrelay.core.policy.Route;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import io.pushrelay.core.observe.metrics.RelayMetrics;
 import io.pushrelay.core.observe.metrics.RetryReason;
@@ -44,9 +43,7 @@ final class KeyPool {
     private final List<UpstreamHandler> draining = new ArrayList<>();
     private final ArrayDeque<Exchange> pending = new ArrayDeque<>();
     private int connecting;
-    private int failures;
-    private long backoffUntilNanos;
-    private UpstreamHandler.ConnectFailure lastFailure;
+    private final ConnectBackoff<UpstreamHandler.ConnectFailure> backoff;
     private boolean dispatching;
     private boolean removed;
 
@@ -55,6 +52,7 @@ final class KeyPool {
         this.key = key;
         this.route = route;
         this.config = config;
+        this.backoff = new ConnectBackoff<>(config.backoffMin(), config.backoffMax());
     }
 
     PoolKey key() {
@@ -227,7 +225,7 @@ final class KeyPool {
         if (loopPool.closed()) {
             return new UpstreamHandler.ConnectFailure(RelayError.SHUTTING_DOWN, "upstream pool closed");
         }
-        return lastFailure != null ? lastFailure
+        return backoff.lastFailure() != null ? backoff.lastFailure()
                 : new UpstreamHandler.ConnectFailure(RelayError.UPSTREAM_UNAVAILABLE, key + ": no connection");
     }
 
@@ -237,7 +235,7 @@ final class KeyPool {
         if (connecting > 0 || ready.size() >= config.maxConnectionsPerKey() || loopPool.closed()) {
             return;
         }
-        if (System.nanoTime() - backoffUntilNanos < 0) {
+        if (backoff.active()) {
             return; // backing off: requests fail fast with the last connect error
         }
         open();
@@ -277,9 +275,7 @@ final class KeyPool {
         connecting--;
         metrics().connectionsOpening.decrementAndGet();
         metrics().connectionsOpen.incrementAndGet();
-        failures = 0;
-        lastFailure = null;
-        backoffUntilNanos = 0;
+        backoff.reset();
         if (loopPool.closed()) {
             c.closeNow();
             return;
@@ -303,15 +299,7 @@ final class KeyPool {
                 relayMetrics.tlsHandshakeFailed(TlsSide.UPSTREAM);
             }
         }
-        failures++;
-        long min = config.backoffMin().toNanos();
-        long delay = Math.min(config.backoffMax().toNanos(), min << Math.min(failures - 1, 30));
-        if (delay <= 0) {
-            delay = config.backoffMax().toNanos();
-        }
-        delay -= ThreadLocalRandom.current().nextLong(delay / 5 + 1); // jitter, never above the max
-        backoffUntilNanos = System.nanoTime() + delay;
-        lastFailure = failure;
+        long delay = backoff.failed(failure);
         if (!loopPool.closed()) {
             LOG.warn("upstream {} connect failed [{}]: {}; next attempt in {} ms", key, failure.error().flag(),
                     failure.message(), TimeUnit.NANOSECONDS.toMillis(delay));
@@ -382,7 +370,7 @@ final class KeyPool {
 
     private void maybeRemove() {
         if (ready.isEmpty() && draining.isEmpty() && connecting == 0 && pending.isEmpty()
-                && System.nanoTime() - backoffUntilNanos >= 0) {
+                && !backoff.active()) {
             loopPool.remove(this);
         }
     }

@@ -1,5 +1,6 @@
 package io.pushrelay.core.upstream;
 
+import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -21,7 +22,7 @@ import java.util.concurrent.TimeUnit;
  * teams read from recent provider tokens. A request sent from this loop is written on a
  * connection of this loop, without a thread hop. Confined to {@link #loop()}.
  */
-final class LoopPool {
+final class LoopPool implements LoopPoolUpstream.LoopPart {
     private static final int TEAM_CACHE_SIZE = 256;
 
     private final UpstreamPool pool;
@@ -47,7 +48,8 @@ final class LoopPool {
                 .map(ClientIdentity::fingerprint).map(f -> "cert:" + f.substring(0, 16)).orElse("");
     }
 
-    EventLoop loop() {
+    @Override
+    public EventLoop loop() {
         return loop;
     }
 
@@ -67,7 +69,8 @@ final class LoopPool {
         return pool.nextConnectionId();
     }
 
-    void send(Route route, RelayRequest request, ResponseSink sink) {
+    @Override
+    public void send(Route route, RelayRequest request, ResponseSink sink) {
         PoolKey key = new PoolKey(route.host(), route.port(), route.authority(), identityOf(request));
         KeyPool keyPool = keyPool(key, route);
         Exchange ex = new Exchange(route, request, sink, keyPool);
@@ -155,20 +158,23 @@ final class LoopPool {
         pool.exchangeDone(error);
     }
 
-    void closeAll() {
+    @Override
+    public void closeAll() {
         for (KeyPool keyPool : new ArrayList<>(keys.values())) {
             keyPool.closeAll();
         }
     }
 
-    void drainAll() {
+    @Override
+    public void drainAll() {
         for (KeyPool keyPool : new ArrayList<>(keys.values())) {
             keyPool.drainAll();
         }
     }
 
-    List<io.netty.channel.Channel> channels() {
-        List<io.netty.channel.Channel> out = new ArrayList<>();
+    @Override
+    public List<Channel> channels() {
+        List<Channel> out = new ArrayList<>();
         for (KeyPool keyPool : keys.values()) {
             out.addAll(keyPool.channels());
         }

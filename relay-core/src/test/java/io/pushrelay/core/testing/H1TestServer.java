@@ -4,14 +4,11 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
-import io.netty.channel.EventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
-import io.netty.channel.group.ChannelGroup;
-import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultHttpResponse;
@@ -27,17 +24,11 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
-import io.netty.handler.ssl.ApplicationProtocolConfig;
-import io.netty.handler.ssl.ClientAuth;
-import io.netty.handler.ssl.SslContext;
-import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.AttributeKey;
-import io.netty.util.concurrent.GlobalEventExecutor;
 import io.pushrelay.core.transport.Transports;
-import java.io.Closeable;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -47,8 +38,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -74,18 +63,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * }
  * </pre>
  */
-public final class H1TestServer implements Closeable {
+public final class H1TestServer extends TestServerBase {
     public static final String REQUEST_ID = "x-request-id";
     private static final AttributeKey<Integer> CONNECTION = AttributeKey.valueOf("h1-test-connection");
 
     private final Builder config;
-    private final EventLoopGroup group;
-    private final SslContext sslContext;
-    private final ChannelGroup channels = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
     private final List<Recorded> requests = new CopyOnWriteArrayList<>();
-    private final Map<String, AtomicInteger> deliveries = new ConcurrentHashMap<>();
-    private final AtomicInteger connections = new AtomicInteger();
-    private final AtomicInteger processed = new AtomicInteger();
     private final AtomicInteger closedUnread = new AtomicInteger();
     private final AtomicInteger idleClosed = new AtomicInteger();
     private final List<X509Certificate> clientCertificates = new CopyOnWriteArrayList<>();
@@ -100,29 +83,8 @@ public final class H1TestServer implements Closeable {
     }
 
     private H1TestServer(Builder config) {
+        super("h1-test-server", config.chain, config.key, config.alpn, config.clientCa);
         this.config = config;
-        this.group = Transports.newGroup("h1-test-server", 1);
-        SslContext ssl = null;
-        if (config.chain != null) {
-            try {
-                SslContextBuilder builder = SslContextBuilder.forServer(config.chain.toFile(), config.key.toFile())
-                        .sslProvider(Transports.sslProvider());
-                if (!config.alpn.isEmpty()) {
-                    builder.applicationProtocolConfig(new ApplicationProtocolConfig(
-                            ApplicationProtocolConfig.Protocol.ALPN,
-                            ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
-                            ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT, config.alpn));
-                }
-                if (config.clientCa != null) {
-                    builder.clientAuth(ClientAuth.REQUIRE).trustManager(config.clientCa.toFile());
-                }
-                ssl = builder.build();
-            } catch (Exception e) {
-                group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
-                throw new IllegalStateException("h1 test server TLS", e);
-            }
-        }
-        this.sslContext = ssl;
     }
 
     public static Builder builder() {
@@ -270,32 +232,6 @@ public final class H1TestServer implements Closeable {
         return Collections.unmodifiableList(new ArrayList<>(requests));
     }
 
-    /** How often each {@code x-request-id} was processed. */
-    public Map<String, AtomicInteger> deliveries() {
-        return deliveries;
-    }
-
-    /** Requests processed (answered, or dropped after processing). */
-    public int processed() {
-        return processed.get();
-    }
-
-    /** Connections accepted. */
-    public int connections() {
-        return connections.get();
-    }
-
-    /** Connections open now. */
-    public int openConnections() {
-        int open = 0;
-        for (Channel ch : channels) {
-            if (ch.isActive()) {
-                open++;
-            }
-        }
-        return open;
-    }
-
     /** Requests the server closed its connection on without reading ({@link Builder#closeUnreadOn}). */
     public int closedUnread() {
         return closedUnread.get();
@@ -316,29 +252,23 @@ public final class H1TestServer implements Closeable {
      * they are closed: an upstream that crashed, as an idle client connection sees it.
      */
     public void resetAll() {
-        List<io.netty.channel.ChannelFuture> closed = new ArrayList<>();
+        List<ChannelFuture> closed = new ArrayList<>();
         for (Channel ch : channels) {
             if (ch.isActive()) {
-                ch.config().setOption(ChannelOption.SO_LINGER, 0);
-                closed.add(ch.pipeline().firstContext().close());
+                closed.add(reset(ch));
             }
         }
-        for (io.netty.channel.ChannelFuture f : closed) {
+        for (ChannelFuture f : closed) {
             f.awaitUninterruptibly(5, TimeUnit.SECONDS);
         }
     }
 
     @Override
-    public void close() {
-        try {
-            if (serverChannel != null) {
-                serverChannel.close().syncUninterruptibly();
-            }
-            channels.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
-        } finally {
-            group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
-            io.netty.util.ReferenceCountUtil.release(sslContext);
+    void closeChannels() {
+        if (serverChannel != null) {
+            serverChannel.close().syncUninterruptibly();
         }
+        channels.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
     }
 
     private final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
@@ -359,12 +289,10 @@ public final class H1TestServer implements Closeable {
             String body = request.content().toString(StandardCharsets.UTF_8);
             requests.add(new Recorded(request.method().name(), request.uri(), request.headers().copy(), body,
                     connection, onConnection));
-            processed.incrementAndGet();
             String id = request.headers().get(REQUEST_ID, "stream-" + connection + "-" + onConnection);
-            deliveries.computeIfAbsent(id, k -> new AtomicInteger()).incrementAndGet();
+            delivered(id);
             if (config.dropAfterProcessing > 0 && onConnection == config.dropAfterProcessing) {
-                ctx.channel().config().setOption(ChannelOption.SO_LINGER, 0);
-                ctx.pipeline().firstContext().close(); // below TLS: no close_notify, a TCP RST
+                reset(ctx.channel());
                 return;
             }
             if (config.neverAnswer) {

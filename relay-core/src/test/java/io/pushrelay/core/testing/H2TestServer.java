@@ -8,9 +8,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.group.ChannelGroup;
-import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.handler.codec.http2.AbstractHttp2ConnectionHandlerBuilder;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.Http2ConnectionAdapter;
@@ -23,23 +20,16 @@ import io.netty.handler.codec.http2.Http2FrameAdapter;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2Stream;
-import io.netty.handler.ssl.ApplicationProtocolConfig;
 import io.netty.handler.ssl.ApplicationProtocolNames;
-import io.netty.handler.ssl.ClientAuth;
-import io.netty.handler.ssl.SslContext;
-import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.collection.IntObjectHashMap;
 import io.netty.util.collection.IntObjectMap;
-import io.netty.util.concurrent.GlobalEventExecutor;
 import io.pushrelay.core.transport.Transports;
-import java.io.Closeable;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -55,20 +45,14 @@ import java.util.concurrent.atomic.AtomicReference;
  * answering; no ALPN; a required client certificate. {@link #stop()} and {@link #start()} again
  * on the same port simulate an upstream restart.
  */
-public final class H2TestServer implements Closeable {
+public final class H2TestServer extends TestServerBase {
     public static final String REQUEST_ID = "x-request-id";
     private static final String QUIET = "quiet";
 
     private final Builder config;
-    private final EventLoopGroup group;
-    private final SslContext sslContext;
-    private final ChannelGroup channels = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
-    private final Map<String, AtomicInteger> deliveries = new ConcurrentHashMap<>();
-    private final AtomicInteger processed = new AtomicInteger();
     private final AtomicInteger refused = new AtomicInteger();
     private final AtomicInteger cancelled = new AtomicInteger();
     private final AtomicInteger pings = new AtomicInteger();
-    private final AtomicInteger connections = new AtomicInteger();
     private final AtomicInteger maxConcurrentSeen = new AtomicInteger();
     private final AtomicInteger goAwaysSent = new AtomicInteger();
     private final AtomicInteger drops = new AtomicInteger();
@@ -77,25 +61,9 @@ public final class H2TestServer implements Closeable {
     private int port;
 
     private H2TestServer(Builder config) {
+        super("h2-test-server", config.chain, config.key,
+                config.alpn ? List.of(ApplicationProtocolNames.HTTP_2) : List.of(), config.clientCa);
         this.config = config;
-        this.group = Transports.newGroup("h2-test-server", 1);
-        try {
-            SslContextBuilder ssl = SslContextBuilder.forServer(config.chain.toFile(), config.key.toFile())
-                    .sslProvider(Transports.sslProvider());
-            if (config.alpn) {
-                ssl.applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
-                        ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
-                        ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
-                        ApplicationProtocolNames.HTTP_2));
-            }
-            if (config.clientCa != null) {
-                ssl.clientAuth(ClientAuth.REQUIRE).trustManager(config.clientCa.toFile());
-            }
-            this.sslContext = ssl.build();
-        } catch (Exception e) {
-            group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
-            throw new IllegalStateException("test server TLS", e);
-        }
     }
 
     public static Builder builder(Path chainPem, Path keyPem) {
@@ -235,15 +203,6 @@ public final class H2TestServer implements Closeable {
         return port;
     }
 
-    /** How often each {@code x-request-id} was processed. */
-    public Map<String, AtomicInteger> deliveries() {
-        return deliveries;
-    }
-
-    public int processed() {
-        return processed.get();
-    }
-
     public int refused() {
         return refused.get();
     }
@@ -255,22 +214,6 @@ public final class H2TestServer implements Closeable {
 
     public int pings() {
         return pings.get();
-    }
-
-    /** Connections that completed the TLS handshake. */
-    public int connections() {
-        return connections.get();
-    }
-
-    /** Connections open now. */
-    public int openConnections() {
-        int open = 0;
-        for (Channel ch : channels) {
-            if (ch.isActive()) {
-                open++;
-            }
-        }
-        return open;
     }
 
     /** The most streams ever open at once on one connection. */
@@ -291,13 +234,8 @@ public final class H2TestServer implements Closeable {
     }
 
     @Override
-    public void close() {
-        try {
-            stop();
-        } finally {
-            group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
-            io.netty.util.ReferenceCountUtil.release(sslContext);
-        }
+    void closeChannels() {
+        stop();
     }
 
     private final class ServerHandlerBuilder
@@ -411,14 +349,12 @@ public final class H2TestServer implements Closeable {
             if (id == null || goingAway && streamId > maxProcessedId) {
                 return;
             }
-            processed.incrementAndGet();
-            deliveries.computeIfAbsent(id, k -> new AtomicInteger()).incrementAndGet();
+            delivered(id);
             processedHere++;
             maxProcessedId = Math.max(maxProcessedId, streamId);
             if (config.dropAfter > 0 && processedHere == config.dropAfter) {
                 drops.incrementAndGet();
-                ctx.channel().config().setOption(ChannelOption.SO_LINGER, 0);
-                ctx.pipeline().firstContext().close(); // below TLS and h2: no close_notify, no GOAWAY
+                reset(ctx.channel());
                 return;
             }
             if (!config.neverAnswer) {

@@ -141,8 +141,10 @@ class PreMetricsTest {
 
     @Test
     void refusedStreamsShouldBeCountedAsRetries() throws Exception {
-        int n = 200;
-        try (H2TestServer upstream = H2TestServer.builder(pki.apnsCert(), pki.apnsKey()).refuseEvery(5).start();
+        // Every 25th stream refused: with every 5th, the same request was now and then refused
+        // 4 times in a row and, past its 3 retries, rightly answered 503.
+        int n = 500;
+        try (H2TestServer upstream = H2TestServer.builder(pki.apnsCert(), pki.apnsKey()).refuseEvery(25).start();
              InJvmRelay relay = new InJvmRelay(pki, dir, String.join("\n",
                      "upstream:",
                      "  ca: " + pki.apnsCa(),
