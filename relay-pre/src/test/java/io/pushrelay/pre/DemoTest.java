@@ -1,4 +1,4 @@
-package io.pushrelay.post;
+package io.pushrelay.pre;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
