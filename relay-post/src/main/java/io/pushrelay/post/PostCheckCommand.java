@@ -1,8 +1,6 @@
 package io.pushrelay.post;
 
 import io.pushrelay.core.check.CheckFlags;
-import io.pushrelay.core.cli.RoleRunner;
-import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -37,17 +35,7 @@ public final class PostCheckCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        PrintWriter out = spec.commandLine().getOut();
-        PrintWriter err = spec.commandLine().getErr();
-        try {
-            return flags.run(post.flags.source(), post::loadConfig, post.flags.verbose(), out, err);
-        } catch (RuntimeException e) {
-            err.println("ERROR: check relay-post: " + RoleRunner.message(e));
-            if (post.flags.verbose()) {
-                e.printStackTrace(err);
-            }
-            err.flush();
-            return 1;
-        }
+        return flags.runFor("relay-post", post.flags, post::loadConfig, spec.commandLine().getOut(),
+                spec.commandLine().getErr());
     }
 }

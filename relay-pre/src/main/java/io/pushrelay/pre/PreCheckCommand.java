@@ -1,9 +1,6 @@
 package io.pushrelay.pre;
 
 import io.pushrelay.core.check.CheckFlags;
-import io.pushrelay.core.check.CheckReport;
-import io.pushrelay.core.cli.RoleRunner;
-import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -51,24 +48,7 @@ public final class PreCheckCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        PrintWriter out = spec.commandLine().getOut();
-        PrintWriter err = spec.commandLine().getErr();
-        try {
-            if (pre.flags.printConfig()) {
-                try {
-                    out.print(pre.loadConfig().render(true));
-                } catch (io.pushrelay.core.config.ConfigException e) {
-                    // The check prints each problem as a ✘ config line.
-                }
-            }
-            return flags.run(pre.flags.source(), pre::loadConfig, pre.flags.verbose(), out, err);
-        } catch (RuntimeException e) {
-            err.println("ERROR: check relay-pre: " + RoleRunner.message(e));
-            if (pre.flags.verbose()) {
-                e.printStackTrace(err);
-            }
-            err.flush();
-            return CheckReport.FAILED;
-        }
+        return flags.runFor("relay-pre", pre.flags, pre::loadConfig, spec.commandLine().getOut(),
+                spec.commandLine().getErr());
     }
 }

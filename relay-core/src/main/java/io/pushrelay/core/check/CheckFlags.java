@@ -1,5 +1,7 @@
 package io.pushrelay.core.check;
 
+import io.pushrelay.core.cli.RoleFlags;
+import io.pushrelay.core.cli.RoleRunner;
 import io.pushrelay.core.config.ConfigException;
 import io.pushrelay.core.config.RoleConfig;
 import java.io.PrintWriter;
@@ -104,6 +106,35 @@ public final class CheckFlags {
             if (engine != null) {
                 engine.setLevel(before);
             }
+        }
+    }
+
+    /**
+     * A role's {@code check} subcommand: with {@code --print-config} the effective config first
+     * (problems then show as the check's {@code ✘ config} lines), then {@link #run}; an
+     * unexpected failure prints {@code ERROR: check ROLE: ...} (its stack trace with
+     * {@code --verbose}) and returns {@link CheckReport#FAILED}.
+     *
+     * @param role      the role's name in messages: {@code relay-pre}, {@code relay-post}
+     * @param roleFlags the role's own flags (config file, verbose, print-config)
+     */
+    public int runFor(String role, RoleFlags roleFlags, ConfigSource config, PrintWriter out, PrintWriter err) {
+        try {
+            if (roleFlags.printConfig()) {
+                try {
+                    out.print(config.load().render(true));
+                } catch (ConfigException e) {
+                    // The check prints each problem as a ✘ config line.
+                }
+            }
+            return run(roleFlags.source(), config, roleFlags.verbose(), out, err);
+        } catch (RuntimeException e) {
+            err.println("ERROR: check " + role + ": " + RoleRunner.message(e));
+            if (roleFlags.verbose()) {
+                e.printStackTrace(err);
+            }
+            err.flush();
+            return CheckReport.FAILED;
         }
     }
 

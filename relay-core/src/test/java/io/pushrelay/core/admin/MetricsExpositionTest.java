@@ -14,7 +14,7 @@ import io.pushrelay.core.observe.metrics.RouteMetrics;
 import io.pushrelay.core.observe.metrics.TlsSide;
 import io.pushrelay.core.observe.metrics.UpstreamPoolStats;
 import io.pushrelay.core.testing.ExternalProcess;
-import java.io.InputStream;
+import io.pushrelay.core.testing.PromScrape;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -49,22 +49,7 @@ class MetricsExpositionTest {
 
     @BeforeAll
     static void buildParser() throws Exception {
-        Path source = work.resolve("expfmt_dump.go");
-        try (InputStream in = MetricsExpositionTest.class.getResourceAsStream("expfmt_dump.go")) {
-            assertNotNull(in, "expfmt_dump.go on the test class path");
-            Files.copy(in, source);
-        }
-        dumper = work.resolve("expfmt_dump");
-        Map<String, String> env = Map.of(
-                "GOPATH", "/usr/share/gocode",
-                "GO111MODULE", "off",
-                "GOFLAGS", "",
-                "GOCACHE", Path.of(System.getProperty("java.io.tmpdir"), "push-relay-go-cache").toString());
-        ExternalProcess.Result build = ExternalProcess.run(TIMEOUT, env,
-                List.of("go", "build", "-o", dumper.toString(), source.toString()));
-        assertEquals(0, build.exitCode(),
-                "go build of the expfmt parser (needs Debian's golang-go and golang-github-prometheus-common-dev):\n"
-                        + build.output());
+        dumper = PromScrape.dumper();
     }
 
     @Test

@@ -178,8 +178,11 @@ public final class PromScrape {
         return out;
     }
 
-    /** The expfmt dumper, built on first use (GOPATH mode, Debian's Go packages, no network). */
-    private static synchronized Path dumper() throws IOException {
+    /**
+     * The expfmt dumper ({@code expfmt_dump FILE} prints every sample as JSON), built once per
+     * JVM on first use (GOPATH mode, Debian's Go packages, no network).
+     */
+    public static synchronized Path dumper() throws IOException {
         if (dumper != null) {
             return dumper;
         }

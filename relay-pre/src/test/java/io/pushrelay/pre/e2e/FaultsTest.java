@@ -31,8 +31,7 @@ class FaultsTest {
     @BeforeAll
     static void setUp() throws Exception {
         pki = E2ePki.create(dir.resolve("pki"));
-        body = dir.resolve("notification.json");
-        Files.writeString(body, "{\"aps\":{\"alert\":\"" + "x".repeat(200) + "\"}}");
+        body = Notifications.writeBody(dir);
     }
 
     static int closedPort() throws Exception {

@@ -4,7 +4,10 @@ import com.eatthepath.pushy.apns.DeliveryPriority;
 import com.eatthepath.pushy.apns.PushType;
 import com.eatthepath.pushy.apns.util.SimpleApnsPushNotification;
 import io.netty.handler.codec.http2.Http2Headers;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
@@ -29,6 +32,13 @@ public final class Notifications {
     }
 
     /** The 64-hex-digit token of device {@code i}. */
+    /** A 256-byte-ish APNS payload written to {@code dir/notification.json}, for h2load and curl. */
+    public static Path writeBody(Path dir) throws IOException {
+        Path body = dir.resolve("notification.json");
+        Files.writeString(body, "{\"aps\":{\"alert\":\"" + "x".repeat(200) + "\"}}");
+        return body;
+    }
+
     public static String token(int i) {
         return sha256Hex(("device-" + i).getBytes(StandardCharsets.US_ASCII));
     }

@@ -47,8 +47,7 @@ class PreMetricsTest {
     @BeforeAll
     static void setUp() throws Exception {
         pki = E2ePki.create(dir.resolve("pki"));
-        body = dir.resolve("notification.json");
-        Files.writeString(body, "{\"aps\":{\"alert\":\"" + "x".repeat(200) + "\"}}");
+        body = Notifications.writeBody(dir);
     }
 
     /** A provider token signed now with the scenario's key: Pushy's mock verifies it. */
