@@ -385,11 +385,19 @@ file=$(readlink -f -- "$file") || die "cannot resolve $file"
 [[ -r $file ]] || die "$file: not readable"
 
 # Two changes at once would each write their own version: the second waits for the first. The
-# lock is on the file as opened here; a waiter reads the file again by name once it holds it.
+# lock is on the file as opened here, and a change replaces the file (mv), so a waiter may wake
+# holding the lock of a file that is no longer there while a newcomer locks the new one: it then
+# opens the file again by name and waits on that, until what it locked is what the name points at.
 lock() {
-  exec 9<"$file"
   command -v flock >/dev/null 2>&1 || return 0
-  flock -w 30 9 || die "$file: another change is still running"
+  local deadline=$((SECONDS + 30))
+  while :; do
+    exec 9<"$file"
+    flock -w $((deadline - SECONDS > 0 ? deadline - SECONDS : 1)) 9 || die "$file: another change is still running"
+    [[ /dev/fd/9 -ef $file ]] && return 0
+    exec 9<&-
+    ((SECONDS < deadline)) || die "$file: another change is still running"
+  done
 }
 
 case "$command" in

@@ -113,9 +113,11 @@ class HostsRedirectScriptTest {
     void concurrentChangesShouldLeaveOneWholeBlock() throws Exception {
         Path f = hosts(ORIGINAL);
         // Without the lock, about half of such runs ended with two blocks (both read "no block").
+        // Sixteen, so some start after the first change replaced the file: with a lock on the
+        // replaced file alone, a late one and a waiter ran at once (one in fifteen runs in CI).
         List<ExternalProcess> running = new ArrayList<>();
         try {
-            for (int i = 1; i <= 8; i++) {
+            for (int i = 1; i <= 16; i++) {
                 running.add(ExternalProcess.start("hosts-redirect " + i, dir.resolve("run" + i + ".log"), Map.of(),
                         List.of("bash", SCRIPT.toString(), "--file", f.toString(), "add", "10.0.0." + i)));
             }
@@ -127,7 +129,7 @@ class HostsRedirectScriptTest {
             running.forEach(ExternalProcess::close);
         }
         String result = Files.readString(f);
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("10\\.0\\.0\\.(\\d) api\\.push\\.apple\\.com").matcher(result);
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("10\\.0\\.0\\.(\\d+) api\\.push\\.apple\\.com").matcher(result);
         assertTrue(m.find(), result);
         assertEquals(ORIGINAL + APNS_BLOCK.replace("10.0.0.5", "10.0.0." + m.group(1)), result);
         for (Path b : backups()) {
