@@ -57,14 +57,19 @@ public final class DemoCommand implements Callable<Integer> {
     private static final Pattern LISTENING = Pattern.compile("listening on 127\\.0\\.0\\.1:(\\d+)");
     private static final Pattern RESULT = Pattern.compile(
             "RESULT sent=(\\d+) answered=(\\d+) ok=(\\d+) errors=(\\d+) p50_ms=([0-9.NaN]+) p99_ms=([0-9.NaN]+)"
-                    + " statuses=(\\S*)");
+                    + " statuses=(\\S*) warm_up=(\\d+) warm_up_ok=(\\d+)");
     private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
 
     @Option(names = "--count", paramLabel = "N", description = "Notifications per path (default ${DEFAULT-VALUE}).")
     int count = 1000;
 
     @Option(names = "--in-flight", paramLabel = "N", description = "At most N in flight per path (default ${DEFAULT-VALUE}).")
-    int inFlight = 50;
+    int inFlight = 10;
+
+    @Option(names = "--warm-up", paramLabel = "N", description = "Notifications per path sent before the measured ones "
+            + "(checked like them, left out of p50/p99): a cold JVM's first second is start-up cost, not what a relay "
+            + "that runs for weeks gives (default ${DEFAULT-VALUE}).")
+    int warmUp = 500;
 
     @Option(names = "--keep-running", description = "Leave everything up and print curl lines to poke it; Ctrl-C stops.")
     boolean keepRunning;
@@ -102,8 +107,9 @@ public final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (count < 1 || inFlight < 1) {
-            throw new CommandLine.ParameterException(new CommandLine(this), "--count and --in-flight must be at least 1");
+        if (count < 1 || inFlight < 1 || warmUp < 0) {
+            throw new CommandLine.ParameterException(new CommandLine(this),
+                    "--count and --in-flight must be at least 1, --warm-up at least 0");
         }
         Path work = dir != null ? Files.createDirectories(dir)
                 : Files.createTempDirectory("push-relay-demo-");
@@ -245,8 +251,9 @@ public final class DemoCommand implements Callable<Integer> {
         paths.put("push service -> relay-post -> APNS", postPort);
 
         say("");
-        say("Sending " + count + " notifications down each path (" + inFlight
-                + " in flight, JDK HttpClient over HTTP/2, api.push.apple.com resolved to the relay)...");
+        say("Sending " + (warmUp > 0 ? warmUp + " + " : "") + count + " notifications down each path (" + inFlight
+                + " in flight, JDK HttpClient over HTTP/2, api.push.apple.com resolved to the relay"
+                + (warmUp > 0 ? "; the first " + warmUp + " warm up the JVMs and are left out of the table" : "") + ")...");
         List<String[]> rows = new ArrayList<>();
         boolean allOk = true;
         for (Map.Entry<String, Integer> path : paths.entrySet()) {
@@ -255,7 +262,11 @@ public final class DemoCommand implements Callable<Integer> {
             long answered = Long.parseLong(m.group(2));
             long ok = Long.parseLong(m.group(3));
             long errors = Long.parseLong(m.group(4));
-            allOk &= answered == sent && ok == sent && errors == 0;
+            long warmUpOk = Long.parseLong(m.group(9));
+            allOk &= answered == sent && ok == sent && errors == 0 && warmUpOk == warmUp;
+            if (warmUpOk != warmUp) {
+                say("  " + path.getKey() + ": only " + warmUpOk + " of the " + warmUp + " warm-up notifications answered 200");
+            }
             rows.add(new String[] {path.getKey(), m.group(1), m.group(2), String.valueOf(errors), m.group(5), m.group(6),
                 m.group(7)});
         }
@@ -267,7 +278,7 @@ public final class DemoCommand implements Callable<Integer> {
         }
         say("");
         say("APNS simulator accepted " + apns.acceptedCount() + " notifications ("
-                + (long) count * paths.size() + " sent in all).");
+                + (long) (count + warmUp) * paths.size() + " sent in all" + (warmUp > 0 ? ", warm-up included" : "") + ").");
         if (keepRunning) {
             keepRunning(work, relay, directPort, viaPort, postPort);
         }
@@ -283,7 +294,7 @@ public final class DemoCommand implements Callable<Integer> {
         DemoProcess client = DemoProcess.start("client", log, Map.of(), List.of(launcher.java(),
                 "-Djdk.net.hosts.file=" + hosts, "-cp", System.getProperty("java.class.path"),
                 DemoClient.class.getName(), "https://api.push.apple.com:" + port, ca.toString(), String.valueOf(count),
-                String.valueOf(inFlight)));
+                String.valueOf(inFlight), String.valueOf(warmUp)));
         running.push(client);
         int code = client.waitFor(Duration.ofMinutes(5));
         Matcher m = RESULT.matcher(client.output());
