@@ -307,7 +307,9 @@ final class KeyPool {
         if (ready.isEmpty() && connecting == 0) {
             failPending(failureOrDefault());
         }
-        maybeRemove();
+        // Not removed here, though idle: the pool is what remembers the backoff. Answering a long
+        // queue above can outlast a short wait, and a pool forgotten then starts over at the
+        // shortest wait on the next request: a down upstream was tried every 100 ms under load.
     }
 
     void connectionDraining(UpstreamHandler c) {

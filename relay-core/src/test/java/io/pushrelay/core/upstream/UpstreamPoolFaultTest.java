@@ -15,6 +15,7 @@ import io.pushrelay.core.connect.ConnectorConfig;
 import io.pushrelay.core.connect.ProxyConfig;
 import io.pushrelay.core.connect.UpstreamPipeline;
 import io.pushrelay.core.forward.RelayError;
+import io.pushrelay.core.forward.ResponseSink;
 import io.pushrelay.core.policy.Route;
 import io.pushrelay.core.policy.RouteKind;
 import io.pushrelay.core.testing.H2TestServer;
@@ -33,6 +34,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.IntConsumer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -367,6 +369,45 @@ class UpstreamPoolFaultTest {
         }
         // One attempt per event loop (each has its own connections); the rest failed fast during the backoff.
         assertTrue(pool.stats().connectFailures() <= 2, pool.stats().toString());
+    }
+
+    @Test
+    void backoffShouldKeepDoublingWhileRequestsKeepComing() throws Exception {
+        int closed;
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            closed = s.getLocalPort();
+        }
+        // An upstream that is down under steady traffic: every 50 ms a burst of 40 requests, each of
+        // whose answers costs its sink 1 ms, so that answering a queue outlasts the first wait (a
+        // relay-post reading pipelined requests while a connect is tried queues the same way).
+        // With waits of 20, 40, 80 ... ms doubling (less up to a fifth), 3 s hold at most 9 attempts
+        // per event loop; a backoff that started over (the pool forgotten while it answered its
+        // queue) tried about every burst, some 30 times in all.
+        UpstreamPool pool = pool(fast().withBackoff(Duration.ofMillis(20), Duration.ofSeconds(5)));
+        Route route = Route.of(RouteKind.APNS, APNS, "127.0.0.1", closed);
+        ResponseLog log = new ResponseLog(100_000);
+        int sent = 0;
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
+        while (System.nanoTime() < end) {
+            for (int i = 0; i < 40; i++, sent++) {
+                ResponseSink answered = log.sink("p" + sent);
+                pool.send(route, Requests.push(APNS, Requests.deviceToken(), null, "p" + sent), response -> {
+                    LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+                    answered.respond(response);
+                });
+            }
+            Thread.sleep(50);
+        }
+        log.awaitAnswers(sent, Duration.ofSeconds(30));
+        for (ResponseLog.Answer a : log.answers.values()) {
+            assertEquals(RelayError.UPSTREAM_UNAVAILABLE, a.error(), a.toString());
+        }
+        int loops = 0;
+        for (var ignored : group) {
+            loops++;
+        }
+        assertTrue(pool.stats().connectFailures() <= 9L * loops,
+                pool.stats().connectFailures() + " attempts in 3 s on " + loops + " loop(s), " + sent + " requests");
     }
 
     @Test
