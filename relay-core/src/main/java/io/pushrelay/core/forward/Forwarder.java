@@ -4,9 +4,11 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.pushrelay.core.observe.AccessLog;
+import io.pushrelay.core.observe.logging.LogThrottle;
 import io.pushrelay.core.policy.Policy;
 import io.pushrelay.core.policy.Route;
 import io.pushrelay.core.upstream.Upstream;
+import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import org.slf4j.Logger;
@@ -17,7 +19,9 @@ import org.slf4j.LoggerFactory;
  * hands allowed requests to the {@link Upstream}, answers refused ones itself with a
  * {@link RelayError} in APNS shape, and writes the access-log line when the answer comes.
  * Relay-made answers log one more line naming both ends (WARN for relay faults, INFO for
- * refusals).
+ * refusals), at most one a second of each kind (status, reason, route), the next one saying how
+ * many it stands for: an upstream that is down fails thousands a second, and the access log and
+ * the metrics count each.
  *
  * <p>{@code CONNECT} requests come to {@link #tunnel} instead: the policy's tunnel check, then
  * a refusal, or a {@code 200} (logged like any answer) after which the inbound side opens the
@@ -35,6 +39,7 @@ public final class Forwarder {
     private final Upstream upstream;
     private final AccessLog accessLog;
     private final ExchangeListener listener;
+    private final LogThrottle errorLines = new LogThrottle(Duration.ofSeconds(1));
 
     public Forwarder(Policy policy, Upstream upstream) {
         this(policy, upstream, new AccessLog());
@@ -176,14 +181,22 @@ public final class Forwarder {
             RelayError error = response.error();
             String target = route != null ? route.toString() : AccessLog.safe(request.authority());
             String upstreamConnection = response.upstreamConnection();
+            if (!(error.isRelayFault() ? LOG.isWarnEnabled() : LOG.isInfoEnabled())) {
+                return;
+            }
+            long held = errorLines.due(error.status() + " " + error.reason() + " " + target);
+            if (held == LogThrottle.HOLD) {
+                return;
+            }
             if (error.isRelayFault()) {
-                LOG.warn("answered {} {} ({}): {} [{}] => {}{}", error.status(), error.reason(), error.flag(),
+                LOG.warn("answered {} {} ({}): {} [{}] => {}{}{}", error.status(), error.reason(), error.flag(),
                         Downstream.format(request.downstream()), request.downstreamId(), target,
-                        upstreamConnection == null || "-".equals(upstreamConnection) ? "" : " via " + upstreamConnection);
-            } else if (LOG.isInfoEnabled()) {
-                LOG.info("answered {} {} ({}): {} [{}] => {} {} {}", error.status(), error.reason(), error.flag(),
+                        upstreamConnection == null || "-".equals(upstreamConnection) ? "" : " via " + upstreamConnection,
+                        LogThrottle.more(held));
+            } else {
+                LOG.info("answered {} {} ({}): {} [{}] => {} {} {}{}", error.status(), error.reason(), error.flag(),
                         Downstream.format(request.downstream()), request.downstreamId(), target,
-                        AccessLog.safe(request.method()), AccessLog.maskPath(request.path()));
+                        AccessLog.safe(request.method()), AccessLog.maskPath(request.path()), LogThrottle.more(held));
             }
         }
     }

@@ -1,7 +1,9 @@
 package io.pushrelay.core.listener;
 
 import io.pushrelay.core.inbound.InboundCounters;
+import io.pushrelay.core.observe.logging.LogThrottle;
 import io.pushrelay.core.observe.metrics.ListenerMetrics;
+import java.time.Duration;
 import java.util.concurrent.atomic.LongAdder;
 
 /** What one listener counts, since it was bound. Thread-safe. */
@@ -19,6 +21,8 @@ public final class ListenerCounters {
     final LongAdder h1Alpn = new LongAdder();
     final LongAdder h1WithoutAlpn = new LongAdder();
     final LongAdder h1Plaintext = new LongAdder();
+    /** The listener's per-connection WARN lines (handshake failures), at most one a second of each kind. */
+    final LogThrottle warnings = new LogThrottle(Duration.ofSeconds(1));
     private final InboundCounters inbound = new InboundCounters();
     /** Where the Prometheus metrics go, or null. */
     private final ListenerMetrics metrics;

@@ -11,6 +11,7 @@ import io.pushrelay.core.forward.Downstream;
 import io.pushrelay.core.forward.Forwarder;
 import io.pushrelay.core.inbound.ConnectionAttributes;
 import io.pushrelay.core.inbound.InboundSettings;
+import io.pushrelay.core.observe.logging.LogThrottle;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import javax.net.ssl.SSLPeerUnverifiedException;
@@ -131,12 +132,19 @@ final class ProtocolNegotiationHandler extends ApplicationProtocolNegotiationHan
         if (TlsFailures.isNotTls(cause)) {
             counters.notTls.increment();
             counters.tlsHandshakeFailed();
-            LOG.warn("listener {}: {} [{}] sent bytes that are not TLS; closed", config.name(), peer, id);
+            long held = counters.warnings.due("not TLS");
+            if (held != LogThrottle.HOLD) {
+                LOG.warn("listener {}: {} [{}] sent bytes that are not TLS; closed{}", config.name(), peer, id,
+                        LogThrottle.more(held));
+            }
         } else if (TlsFailures.unwrap(cause) instanceof SslHandshakeTimeoutException) {
             counters.tlsHandshakeTimeouts.increment();
             counters.tlsHandshakeFailed();
-            LOG.warn("listener {}: TLS handshake with {} [{}] timed out after {} ms; closed", config.name(), peer, id,
-                    config.handshakeTimeout().toMillis());
+            long held = counters.warnings.due("handshake timeout");
+            if (held != LogThrottle.HOLD) {
+                LOG.warn("listener {}: TLS handshake with {} [{}] timed out after {} ms; closed{}", config.name(), peer,
+                        id, config.handshakeTimeout().toMillis(), LogThrottle.more(held));
+            }
         } else if (TlsFailures.isHangUp(cause)) {
             counters.tlsHandshakeResets.increment();
             LOG.debug("listener {}: {} [{}] hung up during the TLS handshake: {}", config.name(), peer, id,
@@ -144,8 +152,12 @@ final class ProtocolNegotiationHandler extends ApplicationProtocolNegotiationHan
         } else {
             counters.tlsHandshakeFailures.increment();
             counters.tlsHandshakeFailed();
-            LOG.warn("listener {}: TLS handshake with {} [{}] failed: {}", config.name(), peer, id,
-                    TlsFailures.describe(cause));
+            String why = TlsFailures.describe(cause);
+            long held = counters.warnings.due(why);
+            if (held != LogThrottle.HOLD) {
+                LOG.warn("listener {}: TLS handshake with {} [{}] failed: {}{}", config.name(), peer, id, why,
+                        LogThrottle.more(held));
+            }
         }
         if (LOG.isDebugEnabled()) {
             LOG.debug("listener {}: handshake failure of {} [{}]", config.name(), peer, id, cause);

@@ -137,6 +137,44 @@ class ForwarderTest {
     }
 
     @Test
+    void aBurstOfFailuresShouldLogAFewLinesThatAccountForEveryOne() throws Exception {
+        int burst = 2_000;
+        try (LogCapture errors = LogCapture.of(Forwarder.class);
+             LogCapture access = LogCapture.of(AccessLog.LOGGER_NAME)) {
+            Forwarder forwarder = new Forwarder(POLICY, (route, request, sink) -> {
+                request.release();
+                sink.respond(RelayResponse.of(RelayError.UPSTREAM_UNAVAILABLE, request.body().alloc()));
+            });
+            for (int i = 0; i < burst; i++) {
+                OneAnswer sink = new OneAnswer();
+                RelayRequest request = Requests.apns("{}");
+                forwarder.forward(request, Downstream.of(request), sink);
+                RelayResponse response = sink.get();
+                response.release();
+                assertEquals(503, response.status());
+            }
+            Thread.sleep(1_100);
+            OneAnswer sink = new OneAnswer();
+            RelayRequest last = Requests.apns("{}");
+            forwarder.forward(last, Downstream.of(last), sink);
+            sink.get().release();
+
+            assertEquals(burst + 1, access.messages().size(), "the access log has every answer");
+            List<String> warns = errors.messages(Level.WARN);
+            assertTrue(warns.size() >= 2 && warns.size() <= 10, warns.size() + " lines: " + warns);
+            long accounted = 0;
+            java.util.regex.Pattern more = java.util.regex.Pattern.compile(" \\((\\d+) more like it since the last line\\)$");
+            for (String w : warns) {
+                assertTrue(w.startsWith("answered 503 RelayUpstreamUnavailable (UF): "), w);
+                java.util.regex.Matcher m = more.matcher(w);
+                accounted += 1 + (m.find() ? Long.parseLong(m.group(1)) : 0);
+            }
+            assertEquals(burst + 1, accounted, "each line counts itself and the ones it held back: " + warns);
+            assertTrue(warns.get(warns.size() - 1).endsWith("more like it since the last line)"), warns.toString());
+        }
+    }
+
+    @Test
     void refuseShouldNeverUseADeviceRemovalReason() {
         for (RelayError error : RelayError.values()) {
             RelayResponse r = RelayResponse.of(error, io.netty.buffer.UnpooledByteBufAllocator.DEFAULT);

@@ -3,12 +3,12 @@ package io.pushrelay.post.policy;
 import io.pushrelay.core.config.Cidr;
 import io.pushrelay.core.forward.Downstream;
 import io.pushrelay.core.listener.ConnectionGate;
+import io.pushrelay.core.observe.logging.LogThrottle;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
+import java.time.Duration;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
@@ -40,8 +40,7 @@ public final class SourceGate implements ConnectionGate {
     private final ConcurrentHashMap<InetAddress, Integer> open = new ConcurrentHashMap<>();
     private final LongAdder sourceRefused = new LongAdder();
     private final LongAdder limitRefused = new LongAdder();
-    private final ThrottledWarning sourceWarning = new ThrottledWarning();
-    private final ThrottledWarning limitWarning = new ThrottledWarning();
+    private final LogThrottle warnings = new LogThrottle(Duration.ofSeconds(LOG_INTERVAL_SECONDS));
 
     public SourceGate(List<Cidr> sources, int maxConnectionsPerClient) {
         update(sources, maxConnectionsPerClient);
@@ -80,10 +79,10 @@ public final class SourceGate implements ConnectionGate {
         InetAddress address = remote == null ? null : remote.getAddress();
         if (address == null || !allowed(s.sources, address)) {
             sourceRefused.increment();
-            long unlogged = sourceWarning.due();
+            long unlogged = warnings.due("source");
             if (unlogged >= 0) {
                 LOG.warn("refused {} at accept: source not in allow-sources ({}){}", Downstream.format(remote),
-                        s.sources.stream().map(Cidr::toString).collect(Collectors.joining(", ")), more(unlogged));
+                        s.sources.stream().map(Cidr::toString).collect(Collectors.joining(", ")), LogThrottle.more(unlogged));
             }
             return false;
         }
@@ -95,10 +94,10 @@ public final class SourceGate implements ConnectionGate {
         });
         if (over[0]) {
             limitRefused.increment();
-            long unlogged = limitWarning.due();
+            long unlogged = warnings.due("limit");
             if (unlogged >= 0) {
                 LOG.warn("refused {} at accept: {} has max-connections-per-client ({}) open{}",
-                        Downstream.format(remote), address.getHostAddress(), s.maxPerClient, more(unlogged));
+                        Downstream.format(remote), address.getHostAddress(), s.maxPerClient, LogThrottle.more(unlogged));
             }
             return false;
         }
@@ -121,26 +120,5 @@ public final class SourceGate implements ConnectionGate {
             }
         }
         return false;
-    }
-
-    private static String more(long unlogged) {
-        return unlogged == 0 ? "" : " (" + unlogged + " more since the last line)";
-    }
-
-    /** At most one line per interval; counts the ones it held back. */
-    private static final class ThrottledWarning {
-        private final AtomicLong last = new AtomicLong(System.nanoTime() - TimeUnit.SECONDS.toNanos(LOG_INTERVAL_SECONDS));
-        private final AtomicLong unlogged = new AtomicLong();
-
-        /** -1: not now (counted); otherwise log now, with how many were held back. */
-        long due() {
-            long now = System.nanoTime();
-            long before = last.get();
-            if (now - before >= TimeUnit.SECONDS.toNanos(LOG_INTERVAL_SECONDS) && last.compareAndSet(before, now)) {
-                return unlogged.getAndSet(0);
-            }
-            unlogged.incrementAndGet();
-            return -1;
-        }
     }
 }
