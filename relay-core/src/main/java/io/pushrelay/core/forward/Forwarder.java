@@ -19,7 +19,7 @@ import org.slf4j.LoggerFactory;
  * hands allowed requests to the {@link Upstream}, answers refused ones itself with a
  * {@link RelayError} in APNS shape, and writes the access-log line when the answer comes.
  * Relay-made answers log one more line naming both ends (WARN for relay faults, INFO for
- * refusals), at most one a second of each kind (status, reason, route), the next one saying how
+ * refusals), at most one a second of each kind (status, reason, method, route), the next saying how
  * many it stands for: an upstream that is down fails thousands a second, and the access log and
  * the metrics count each.
  *
@@ -184,7 +184,7 @@ public final class Forwarder {
             if (!(error.isRelayFault() ? LOG.isWarnEnabled() : LOG.isInfoEnabled())) {
                 return;
             }
-            long held = errorLines.due(error.status() + " " + error.reason() + " " + target);
+            long held = errorLines.due(error.status() + " " + error.reason() + " " + request.method() + " " + target);
             if (held == LogThrottle.HOLD) {
                 return;
             }

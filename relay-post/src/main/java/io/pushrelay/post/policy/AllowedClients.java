@@ -4,8 +4,10 @@ import io.pushrelay.core.forward.Downstream;
 import io.pushrelay.core.forward.RelayError;
 import io.pushrelay.core.forward.RelayRequest;
 import io.pushrelay.core.observe.AccessLog;
+import io.pushrelay.core.observe.logging.LogThrottle;
 import io.pushrelay.core.policy.AccessRule;
 import java.security.cert.X509Certificate;
+import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -17,7 +19,8 @@ import org.slf4j.LoggerFactory;
 /**
  * {@code allow-clients}: a request whose connection's verified client certificate names none of
  * the allowed clients ({@link ClientNames}) is answered 403 {@code RelayClientNotAllowed}, and
- * one INFO line says which names the certificate had. With no names configured, any certificate
+ * one INFO line says which names the certificate had (at most one a second per certificate's
+ * names, the next saying how many it stands for). With no names configured, any certificate
  * the TLS handshake verified against {@code client-ca} is let through (the handshake itself
  * refused a missing or foreign one). Inside a CONNECT tunnel the certificate is the one of the
  * outer TLS, the connection's.
@@ -29,6 +32,7 @@ public final class AllowedClients implements AccessRule {
 
     private volatile Set<String> allowed;
     private final LongAdder refused = new LongAdder();
+    private final LogThrottle lines = new LogThrottle(Duration.ofSeconds(1));
 
     public AllowedClients(List<String> names) {
         update(names);
@@ -59,9 +63,13 @@ public final class AllowedClients implements AccessRule {
         }
         refused.increment();
         if (LOG.isInfoEnabled()) {
-            LOG.info("client {} refused: {} names none of allow-clients ({})", downstream,
-                    certificate == null ? "no client certificate" : "certificate " + AccessLog.safe(String.join(", ",
-                            presented)), String.join(", ", names.stream().sorted().toList()));
+            String what = certificate == null ? "no client certificate"
+                    : "certificate " + AccessLog.safe(String.join(", ", presented));
+            long held = lines.due(what);
+            if (held != LogThrottle.HOLD) {
+                LOG.info("client {} refused: {} names none of allow-clients ({}){}", downstream, what,
+                        String.join(", ", names.stream().sorted().toList()), LogThrottle.more(held));
+            }
         }
         return RelayError.CLIENT_NOT_ALLOWED;
     }
