@@ -2,14 +2,17 @@ package io.pushrelay.core.observe.logging;
 
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.OutputStreamAppender;
+import ch.qos.logback.core.encoder.LayoutWrappingEncoder;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
 
 /**
  * An {@link OutputStreamAppender} that can also write many events at once: {@link #appendBatch}
- * encodes them into one buffer and hands the stream one {@code write} and one {@code flush},
+ * encodes them into one buffer (with a {@link LineLayout}, the lines are written straight into
+ * it and encoded once) and hands the stream one {@code write} and one {@code flush},
  * so a burst of access-log lines costs one system call instead of one per line. Single events
  * ({@link #doAppend}) are written and flushed as usual.
  *
@@ -22,6 +25,12 @@ public class BatchingStreamAppender extends OutputStreamAppender<ILoggingEvent> 
     /** Encodes {@code events} and writes them with one write and one flush; filters are not consulted. */
     public void appendBatch(List<ILoggingEvent> events) {
         if (!isStarted() || events.isEmpty()) {
+            return;
+        }
+        LineLayout lines = lineLayout();
+        if (lines != null) {
+            byte[] bytes = encodeLines(lines, events);
+            write(bytes, bytes.length);
             return;
         }
         byte[] buffer = new byte[INITIAL_BUFFER];
@@ -43,6 +52,35 @@ public class BatchingStreamAppender extends OutputStreamAppender<ILoggingEvent> 
             System.arraycopy(bytes, 0, buffer, length, bytes.length);
             length += bytes.length;
         }
+        write(buffer, length);
+    }
+
+    /** The layout, when it can write lines into one buffer and the encoding is UTF-8; else null. */
+    private LineLayout lineLayout() {
+        if (encoder instanceof LayoutWrappingEncoder<ILoggingEvent> wrapping
+                && wrapping.getLayout() instanceof LineLayout lines
+                && StandardCharsets.UTF_8.equals(wrapping.getCharset())) {
+            return lines;
+        }
+        return null;
+    }
+
+    /** Every event's line in one buffer, encoded once: no String or byte[] per line. */
+    private byte[] encodeLines(LineLayout lines, List<ILoggingEvent> events) {
+        StringBuilder text = new StringBuilder(events.size() * 192);
+        for (ILoggingEvent event : events) {
+            int mark = text.length();
+            try {
+                lines.appendTo(text, event);
+            } catch (RuntimeException e) {
+                text.setLength(mark);
+                addError("failed to encode an event of " + event.getLoggerName(), e);
+            }
+        }
+        return text.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    private void write(byte[] bytes, int length) {
         if (length == 0) {
             return;
         }
@@ -50,7 +88,7 @@ public class BatchingStreamAppender extends OutputStreamAppender<ILoggingEvent> 
         try {
             if (isStarted()) {
                 OutputStream out = getOutputStream();
-                out.write(buffer, 0, length);
+                out.write(bytes, 0, length);
                 out.flush();
             }
         } catch (IOException e) {

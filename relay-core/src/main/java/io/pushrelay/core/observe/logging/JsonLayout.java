@@ -42,7 +42,7 @@ import org.slf4j.event.KeyValuePair;
  * encoder must write UTF-8. Every string value goes through {@link Redactor#redact} first.
  * Thread-safe after {@link #start()}.
  */
-public final class JsonLayout extends LayoutBase<ILoggingEvent> {
+public final class JsonLayout extends LayoutBase<ILoggingEvent> implements LineLayout {
     /** The field names this layout always uses; a key-value or MDC key equal to one is renamed. */
     public static final List<String> FIELDS = List.of("ts", "level", "logger", "thread", "msg", "exception");
 
@@ -57,6 +57,12 @@ public final class JsonLayout extends LayoutBase<ILoggingEvent> {
     @Override
     public String doLayout(ILoggingEvent event) {
         StringBuilder json = new StringBuilder(320);
+        appendTo(json, event);
+        return json.toString();
+    }
+
+    @Override
+    public void appendTo(StringBuilder json, ILoggingEvent event) {
         json.append("{\"ts\":\"").append(LogLines.timestamp(event)).append('"');
         json.append(",\"level\":\"").append(event.getLevel().levelStr).append('"');
         json.append(",\"logger\":");
@@ -64,7 +70,7 @@ public final class JsonLayout extends LayoutBase<ILoggingEvent> {
         json.append(",\"thread\":");
         appendString(json, event.getThreadName());
         json.append(",\"msg\":");
-        appendString(json, event.getFormattedMessage());
+        appendString(json, LogLines.message(event));
 
         List<KeyValuePair> pairs = event.getKeyValuePairs();
         Map<String, String> mdc = event.getMDCPropertyMap();
@@ -97,7 +103,7 @@ public final class JsonLayout extends LayoutBase<ILoggingEvent> {
                 json.append('}');
             }
         }
-        return json.append("}\n").toString();
+        json.append("}\n");
     }
 
     private static void appendName(StringBuilder json, Set<String> names, String key) {

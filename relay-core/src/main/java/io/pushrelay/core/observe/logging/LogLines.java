@@ -21,6 +21,22 @@ final class LogLines {
     private LogLines() {
     }
 
+    /**
+     * The event's formatted message. A message that is one argument alone ({@code "{}"}, as the
+     * access log logs its entries) is that argument's {@code toString()}, without SLF4J's
+     * formatter building a copy of it; anything else is logback's formatted message.
+     */
+    static String message(ILoggingEvent event) {
+        Object[] args = event.getArgumentArray();
+        if (args != null && args.length == 1 && "{}".equals(event.getMessage())) {
+            Object arg = args[0];
+            if (arg != null && !arg.getClass().isArray()) {
+                return arg.toString();
+            }
+        }
+        return event.getFormattedMessage();
+    }
+
     static String timestamp(ILoggingEvent event) {
         return TIME.format(event.getInstant());
     }

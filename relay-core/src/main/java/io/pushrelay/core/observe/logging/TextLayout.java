@@ -33,7 +33,7 @@ import org.slf4j.event.KeyValuePair;
  * control characters escaped, so an event is one line (plus its tab-led stack lines) whatever
  * a client sent. Thread-safe after {@link #start()}.
  */
-public final class TextLayout extends LayoutBase<ILoggingEvent> {
+public final class TextLayout extends LayoutBase<ILoggingEvent> implements LineLayout {
     private boolean messageOnly;
     private Logger root;
 
@@ -55,10 +55,17 @@ public final class TextLayout extends LayoutBase<ILoggingEvent> {
     @Override
     public String doLayout(ILoggingEvent event) {
         StringBuilder line = new StringBuilder(256);
-        String message = event.getFormattedMessage();
+        appendTo(line, event);
+        return line.toString();
+    }
+
+    @Override
+    public void appendTo(StringBuilder line, ILoggingEvent event) {
+        String message = LogLines.message(event);
         if (messageOnly) {
             appendRedacted(line, message);
-            return line.append('\n').toString();
+            line.append('\n');
+            return;
         }
         Level level = event.getLevel();
         line.append(LogLines.timestamp(event)).append(' ').append(level.levelStr);
@@ -98,7 +105,6 @@ public final class TextLayout extends LayoutBase<ILoggingEvent> {
                 line.append('\n');
             }
         }
-        return line.toString();
     }
 
     private static void appendRedacted(StringBuilder line, String text) {
