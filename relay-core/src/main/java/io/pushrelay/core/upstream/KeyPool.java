@@ -310,6 +310,7 @@ final class KeyPool {
         // Not removed here, though idle: the pool is what remembers the backoff. Answering a long
         // queue above can outlast a short wait, and a pool forgotten then starts over at the
         // shortest wait on the next request: a down upstream was tried every 100 ms under load.
+        // Idle pools are swept out when the loop holds many (LoopPool.keyPool).
     }
 
     void connectionDraining(UpstreamHandler c) {
@@ -371,9 +372,13 @@ final class KeyPool {
     }
 
     private void maybeRemove() {
-        if (ready.isEmpty() && draining.isEmpty() && connecting == 0 && pending.isEmpty()
-                && !backoff.active()) {
+        if (idle()) {
             loopPool.remove(this);
         }
+    }
+
+    /** Nothing open, opening, waiting, or backing off: the pool can be forgotten. */
+    boolean idle() {
+        return ready.isEmpty() && draining.isEmpty() && connecting == 0 && pending.isEmpty() && !backoff.active();
     }
 }

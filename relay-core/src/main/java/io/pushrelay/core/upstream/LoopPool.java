@@ -12,6 +12,7 @@ import io.pushrelay.core.forward.ResponseSink;
 import io.pushrelay.core.policy.Route;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -24,10 +25,13 @@ import java.util.concurrent.TimeUnit;
  */
 final class LoopPool implements LoopPoolUpstream.LoopPart {
     private static final int TEAM_CACHE_SIZE = 256;
+    /** Key pools a loop holds before a new one first sweeps out the idle ones. */
+    static final int SWEEP_ABOVE = 256;
 
     private final UpstreamPool pool;
     private final EventLoop loop;
     private final Map<PoolKey, KeyPool> keys = new HashMap<>();
+    private int sweepAt = SWEEP_ABOVE;
     private final long timeoutNanos;
     private Exchange watchedHead;
     private Exchange watchedTail;
@@ -144,7 +148,36 @@ final class LoopPool implements LoopPoolUpstream.LoopPart {
     }
 
     KeyPool keyPool(PoolKey key, Route route) {
-        return keys.computeIfAbsent(key, k -> new KeyPool(this, k, route, pool.config()));
+        KeyPool keyPool = keys.get(key);
+        if (keyPool == null) {
+            if (keys.size() >= sweepAt) {
+                sweepIdle();
+                sweepAt = Math.max(SWEEP_ABOVE, 2 * keys.size());
+            }
+            keyPool = new KeyPool(this, key, route, pool.config());
+            keys.put(key, keyPool);
+        }
+        return keyPool;
+    }
+
+    /**
+     * Forgets the key pools with nothing open, waiting or backing off. A pool stays after a
+     * failed connect, to keep its backoff; a sender going through many identities (teams,
+     * certificates) while the upstream is down must not grow the map without bound.
+     */
+    private void sweepIdle() {
+        for (Iterator<KeyPool> it = keys.values().iterator(); it.hasNext(); ) {
+            KeyPool keyPool = it.next();
+            if (keyPool.idle()) {
+                it.remove();
+                keyPool.markRemoved();
+            }
+        }
+    }
+
+    /** Key pools held now. */
+    int keyPoolCount() {
+        return keys.size();
     }
 
     void remove(KeyPool keyPool) {

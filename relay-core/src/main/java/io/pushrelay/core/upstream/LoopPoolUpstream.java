@@ -247,11 +247,18 @@ abstract class LoopPoolUpstream<P extends LoopPoolUpstream.LoopPart, M extends U
      */
     List<Channel> channels() {
         List<Channel> out = new ArrayList<>();
+        askEachLoop(LoopPart::channels).forEach(out::addAll);
+        return out;
+    }
+
+    /** What {@code question} answers on each loop's part, asked on its loop (waits up to 5 s each). */
+    <T> List<T> askEachLoop(Function<P, T> question) {
+        List<T> out = new ArrayList<>();
         for (P lp : new ArrayList<>(loops.values())) {
             try {
-                out.addAll(lp.loop().submit(lp::channels).get(5, TimeUnit.SECONDS));
+                out.add(lp.loop().submit(() -> question.apply(lp)).get(5, TimeUnit.SECONDS));
             } catch (Exception e) {
-                throw new IllegalStateException("cannot list connections of " + lp.loop(), e);
+                throw new IllegalStateException("cannot ask " + lp.loop(), e);
             }
         }
         return out;

@@ -48,6 +48,11 @@ public final class UpstreamPool extends LoopPoolUpstream<LoopPool, Metrics> {
         return metrics().snapshot();
     }
 
+    /** Key pools held now, over every event loop (for tests; not to be called on an event loop). */
+    int keyPoolCount() {
+        return askEachLoop(LoopPool::keyPoolCount).stream().mapToInt(Integer::intValue).sum();
+    }
+
     public UpstreamConfig config() {
         return config;
     }

@@ -411,6 +411,40 @@ class UpstreamPoolFaultTest {
     }
 
     @Test
+    void senderIdentitiesAgainstADownUpstreamShouldNotPileUpPools() throws Exception {
+        int closed;
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            closed = s.getLocalPort();
+        }
+        // A pool stays after a failed connect (it holds the backoff); one per team, 2,000 teams, an
+        // upstream that never comes up: the idle ones are swept out when a loop holds too many.
+        UpstreamPool pool = pool(fast().withBackoff(Duration.ofMillis(5), Duration.ofMillis(10)));
+        Route route = Route.of(RouteKind.APNS, APNS, "127.0.0.1", closed);
+        ResponseLog log = new ResponseLog(50);
+        int teams = 2_000;
+        for (int i = 0; i < teams; i++) {
+            log.acquire();
+            String claims = java.util.Base64.getUrlEncoder().withoutPadding()
+                    .encodeToString(("{\"iss\":\"TEAM" + i + "\"}").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            pool.send(route, Requests.push(APNS, Requests.deviceToken(), "bearer eyJhbGciOiJFUzI1NiJ9." + claims + ".c2ln",
+                    "p" + i), log.sink("p" + i));
+            if (i % 100 == 99) {
+                Thread.sleep(20); // past every backoff: the pools so far are idle
+            }
+        }
+        log.awaitAnswers(teams, Duration.ofSeconds(10));
+        for (ResponseLog.Answer a : log.answers.values()) {
+            assertEquals(RelayError.UPSTREAM_UNAVAILABLE, a.error(), a.toString());
+        }
+        int loops = 0;
+        for (var ignored : group) {
+            loops++;
+        }
+        int held = pool.keyPoolCount();
+        assertTrue(held <= 2 * LoopPool.SWEEP_ABOVE * loops, held + " key pools held for " + teams + " teams");
+    }
+
+    @Test
     void untrustedUpstreamIsTlsFailed() {
         H2TestServer server = server(H2TestServer.builder(cert.chain(), cert.key()));
         UpstreamPool pool = pool(ConnectorConfig.direct(), fast());
