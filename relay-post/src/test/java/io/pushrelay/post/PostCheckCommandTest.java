@@ -6,11 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.pushrelay.core.sim.ApnsSimConfig;
 import io.pushrelay.core.sim.ApnsSimulator;
 import io.pushrelay.core.sim.ServerIdentity;
+import io.pushrelay.core.testing.Ports;
 import io.pushrelay.core.testing.TestPki;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -35,7 +35,7 @@ class PostCheckCommandTest {
         try (ApnsSimulator sim = new ApnsSimulator()) {
             InetSocketAddress up = sim.start(ApnsSimConfig.builder(
                     ServerIdentity.fromPem(upstream.chain(), upstream.key())).build());
-            String[] healthy = {"check", "--listen", "127.0.0.1:" + freePort(), "--admin-listen", "127.0.0.1:" + freePort(),
+            String[] healthy = {"check", "--listen", "127.0.0.1:" + Ports.closed(), "--admin-listen", "127.0.0.1:" + Ports.closed(),
                 "--cert", relay.chain().toString(), "--key", relay.key().toString(),
                 "--upstream-ca", upstreamPki.caPem().toString(), "--route", "api.push.apple.com=127.0.0.1:" + up.getPort()};
             StringWriter out = new StringWriter();
@@ -66,9 +66,4 @@ class PostCheckCommandTest {
         assertTrue(out.toString().contains("post.yaml:3"), out.toString());
     }
 
-    private static int freePort() throws Exception {
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
-    }
 }

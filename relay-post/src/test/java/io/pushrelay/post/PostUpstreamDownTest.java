@@ -13,8 +13,8 @@ import io.pushrelay.core.sim.ApnsSimConfig;
 import io.pushrelay.core.sim.ApnsSimulator;
 import io.pushrelay.core.sim.ServerIdentity;
 import io.pushrelay.core.testing.LogCapture;
+import io.pushrelay.core.testing.Ports;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
@@ -39,10 +39,7 @@ class PostUpstreamDownTest {
 
     @Test
     void anOutageShouldBeAnsweredOnceEachLoggedBrieflyAndRecoveredFrom() throws Exception {
-        int port;
-        try (ServerSocket probe = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            port = probe.getLocalPort();
-        }
+        int port = Ports.closed();
         try (PostTestbed bed = new PostTestbed(dir);
              LogCapture warnings = LogCapture.of(Forwarder.class, Level.WARN);
              LogCapture access = LogCapture.of(AccessLog.LOGGER_NAME);

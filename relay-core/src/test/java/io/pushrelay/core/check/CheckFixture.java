@@ -14,13 +14,13 @@ import io.pushrelay.core.sim.ApnsSimulator;
 import io.pushrelay.core.sim.ConnectProxyConfig;
 import io.pushrelay.core.sim.ConnectProxySimulator;
 import io.pushrelay.core.sim.ServerIdentity;
+import io.pushrelay.core.testing.Ports;
 import io.pushrelay.core.testing.TestPki;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -225,14 +225,6 @@ public final class CheckFixture implements AutoCloseable {
         return file;
     }
 
-    /** A port nothing listens on (bound and released). */
-    public static int closedPort() {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
 
     @Override
     public void close() {

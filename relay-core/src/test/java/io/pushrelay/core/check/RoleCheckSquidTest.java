@@ -3,6 +3,7 @@ package io.pushrelay.core.check;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.pushrelay.core.testing.Ports;
 import io.pushrelay.core.testing.Squid;
 import java.nio.file.Path;
 import java.util.List;
@@ -39,7 +40,7 @@ class RoleCheckSquidTest {
                     + " refused: status 407 — fix: the proxy refused user relay: check the password in proxy.password-file");
 
             s.proxyPasswordFile = right;
-            int otherPort = CheckFixture.closedPort();
+            int otherPort = Ports.closed();
             s.routes.put("api.sandbox.push.apple.com", "api.sandbox.push.apple.com:" + otherPort);
             CheckFixture.Result forbidden = s.check();
             forbidden.onlyFailure("✘ CONNECT api.sandbox.push.apple.com:" + otherPort + " via 127.0.0.1:" + squid.port()

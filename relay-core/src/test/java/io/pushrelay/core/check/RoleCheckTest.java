@@ -26,6 +26,7 @@ import io.pushrelay.core.sim.ConnectProxySimulator;
 import io.pushrelay.core.sim.TunnelRecord;
 import io.pushrelay.core.testing.H1TestServer;
 import io.pushrelay.core.testing.H2TestServer;
+import io.pushrelay.core.testing.Ports;
 import io.pushrelay.core.testing.TestPki;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -170,7 +171,7 @@ class RoleCheckTest {
         try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             CheckFixture.Setup s = f.healthy();
             s.listen = "127.0.0.1:" + taken.getLocalPort();
-            int adminPort = CheckFixture.closedPort();
+            int adminPort = Ports.closed();
             s.admin = "127.0.0.1:" + adminPort;
             s.check().onlyFailure("✘ listen 127.0.0.1:" + taken.getLocalPort() + ": in use by another process (a running relay?"
                     + " nothing answers http://127.0.0.1:" + adminPort + "/healthz) — fix: find it with: ss -ltnp 'sport = :"
@@ -223,7 +224,7 @@ class RoleCheckTest {
     @Test
     void proxyDownShouldFailTheProxyAndSkipTheRoutes() {
         CheckFixture.Setup s = f.healthy();
-        int closed = CheckFixture.closedPort();
+        int closed = Ports.closed();
         s.proxy = "http://127.0.0.1:" + closed;
         CheckFixture.Result r = s.check();
         r.onlyFailure("✘ proxy http://127.0.0.1:" + closed + " unreachable: connection refused — fix: start the proxy or"
@@ -307,7 +308,7 @@ class RoleCheckTest {
     void directUpstreamDownShouldFailReachability() {
         CheckFixture.Setup s = f.healthy();
         s.proxy = null;
-        int closed = CheckFixture.closedPort();
+        int closed = Ports.closed();
         s.routes.clear();
         s.routes.put("api.push.apple.com", "127.0.0.1:" + closed);
         CheckFixture.Result r = s.check();

@@ -15,10 +15,9 @@ import io.pushrelay.core.observe.metrics.TlsSide;
 import io.pushrelay.core.policy.Route;
 import io.pushrelay.core.policy.RouteKind;
 import io.pushrelay.core.testing.H1TestServer;
+import io.pushrelay.core.testing.Ports;
 import io.pushrelay.core.testing.Squid;
 import io.pushrelay.core.testing.TestPki;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -53,9 +52,7 @@ class ConnectorMetricsTest {
         pki = TestPki.create(dir.resolve("pki"), "connector metrics test CA");
         TestPki.LeafFiles apnsCert = pki.server("apns", APNS);
         tlsServer = H1TestServer.builder().tls(apnsCert.chain(), apnsCert.key()).start();
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            closedPort = s.getLocalPort();
-        }
+        closedPort = Ports.closed();
         squid = Squid.builder().directory(dir).allowPorts(tlsServer.port(), closedPort).basicAuth("alice", "s3cret").start();
     }
 

@@ -17,6 +17,7 @@ import io.pushrelay.core.forward.RelayError;
 import io.pushrelay.core.policy.Route;
 import io.pushrelay.core.policy.RouteKind;
 import io.pushrelay.core.testing.H2TestServer;
+import io.pushrelay.core.testing.Ports;
 import io.pushrelay.core.testing.Squid;
 import io.pushrelay.core.testing.TestPki;
 import io.pushrelay.core.transport.Transports;
@@ -155,7 +156,7 @@ class ConnectorTest {
 
     @Test
     void directRefusedIsUpstreamUnavailableAndFast() throws IOException {
-        int closed = closedPort();
+        int closed = Ports.closed();
         long start = System.nanoTime();
         ConnectorException e = failure(connect(trusting(), route(APNS, "127.0.0.1", closed)));
         assertEquals(RelayError.UPSTREAM_UNAVAILABLE, e.error());
@@ -218,7 +219,7 @@ class ConnectorTest {
 
     @Test
     void squidAnswersMapToProxyAndUpstreamErrors() throws IOException {
-        int closed = closedPort();
+        int closed = Ports.closed();
         try (Squid squid = Squid.builder().directory(dir).allowPorts(upstream.port(), closed)
                 .basicAuth("alice", "s3cret").start()) {
             String ends = "connect, basic, 127.0.0.1:" + squid.port() + " => " + APNS + ":";
@@ -253,7 +254,7 @@ class ConnectorTest {
 
     @Test
     void proxyDownIsProxyUnavailableAndFast() throws IOException {
-        int closed = closedPort();
+        int closed = Ports.closed();
         long start = System.nanoTime();
         ConnectorException e = failure(connect(trusting().withProxy(ProxyConfig.parse("http://127.0.0.1:" + closed)),
                 route(APNS, APNS, 443)));
@@ -312,11 +313,6 @@ class ConnectorTest {
         return names;
     }
 
-    private static int closedPort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
-    }
 
     /** Accepts TCP connections and never says a word. */
     private static final class SilentServer implements AutoCloseable {

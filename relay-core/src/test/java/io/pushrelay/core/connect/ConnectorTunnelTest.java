@@ -34,6 +34,7 @@ import io.pushrelay.core.sim.ConnectProxyConfig;
 import io.pushrelay.core.sim.ConnectProxySimulator;
 import io.pushrelay.core.sim.TunnelRecord;
 import io.pushrelay.core.testing.H1TestServer;
+import io.pushrelay.core.testing.Ports;
 import io.pushrelay.core.testing.Squid;
 import io.pushrelay.core.testing.TestPki;
 import io.pushrelay.core.transport.Transports;
@@ -101,7 +102,7 @@ class ConnectorTunnelTest {
         }, "banner");
         greeter.setDaemon(true);
         greeter.start();
-        refusingPort = closedPort();
+        refusingPort = Ports.closed();
         squid = Squid.builder().directory(dir).allowPorts(tlsServer.port(), banner.getLocalPort(), refusingPort)
                 .basicAuth("alice", "s3cret").start();
     }
@@ -214,7 +215,7 @@ class ConnectorTunnelTest {
         assertEquals(RelayError.UPSTREAM_UNAVAILABLE, own.error());
         assertTrue(own.getMessage().contains("relay's own listener"), own.getMessage());
 
-        int closed = closedPort();
+        int closed = Ports.closed();
         ConnectorException refused = failure(tunnel(config(), route("127.0.0.1", closed)));
         assertEquals(RelayError.UPSTREAM_UNAVAILABLE, refused.error());
         assertEquals("direct => 127.0.0.1:" + closed + " [127.0.0.1], connection refused", refused.getMessage());
@@ -456,9 +457,4 @@ class ConnectorTunnelTest {
         }
     }
 
-    private static int closedPort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
-    }
 }

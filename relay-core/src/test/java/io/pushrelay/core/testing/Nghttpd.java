@@ -5,7 +5,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -88,10 +87,7 @@ public final class Nghttpd implements Closeable {
                 throw new IllegalStateException("nghttpd is not installed (apt-get install nghttp2-server)");
             }
             try {
-                int port;
-                try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-                    port = s.getLocalPort();
-                }
+                int port = Ports.closed();
                 List<String> command = new ArrayList<>(List.of(NGHTTPD.toString(), "--address=127.0.0.1",
                         "--htdocs=" + docroot));
                 command.addAll(options);

@@ -5,7 +5,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -201,7 +200,7 @@ public final class Squid implements Closeable {
                 prepare(dir);
                 IllegalStateException last = null;
                 for (int attempt = 0; attempt < START_ATTEMPTS; attempt++) {
-                    int port = freePort();
+                    int port = Ports.closed();
                     Path conf = dir.resolve("squid.conf");
                     Files.writeString(conf, config(dir, port), StandardCharsets.UTF_8);
                     Files.deleteIfExists(dir.resolve("cache.log"));
@@ -457,11 +456,6 @@ public final class Squid implements Closeable {
         }
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        }
-    }
 
     private static boolean canConnect(int port) {
         try (Socket socket = new Socket()) {

@@ -19,13 +19,13 @@ import io.pushrelay.core.policy.RouteKind;
 import io.pushrelay.core.testing.ExternalProcess;
 import io.pushrelay.core.testing.H1TestServer;
 import io.pushrelay.core.testing.Nghttpd;
+import io.pushrelay.core.testing.Ports;
 import io.pushrelay.core.testing.Squid;
 import io.pushrelay.core.testing.TestPki;
 import io.pushrelay.core.transport.Transports;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -249,7 +249,7 @@ class Http1UpstreamSquidTest {
     void theChainsShapeThroughSslBumpToNghttpxAndNghttpd() throws Exception {
         TestPki.LeafFiles apnsCert = postPki.server("apns", APNS);
         Path docroot = Files.createDirectories(dir.resolve("htdocs"));
-        int frontend = freePort();
+        int frontend = Ports.closed();
         try (Nghttpd nghttpd = Nghttpd.builder(apnsCert.chain(), apnsCert.key(), docroot).echoUpload().start();
              ExternalProcess nghttpx = ExternalProcess.start("nghttpx", dir.resolve("nghttpx.log"), Map.of(),
                      List.of(nghttpx(), "--conf=/dev/null", "--no-ocsp", "-n1", "-f127.0.0.1," + frontend,
@@ -297,9 +297,4 @@ class Http1UpstreamSquidTest {
         throw new IllegalStateException("nghttpx not listening on " + port + ": " + process.output());
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
-    }
 }

@@ -24,12 +24,12 @@ import io.pushrelay.core.forward.RelayRequest;
 import io.pushrelay.core.policy.Route;
 import io.pushrelay.core.policy.RouteKind;
 import io.pushrelay.core.testing.H1TestServer;
+import io.pushrelay.core.testing.Ports;
 import io.pushrelay.core.testing.TestPki;
 import io.pushrelay.core.transport.Transports;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -460,10 +460,7 @@ class Http1UpstreamTest {
 
     @Test
     void refusedEndpointFailsFastAndBacksOff() throws IOException {
-        int closed;
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            closed = s.getLocalPort();
-        }
+        int closed = Ports.closed();
         Http1Upstream upstream = upstream(viaConnector(), new ViaEndpoint(true, "relay-post.test", closed),
                 fast().withBackoff(Duration.ofSeconds(5), Duration.ofSeconds(5)));
         long start = System.nanoTime();

@@ -19,11 +19,10 @@ import io.pushrelay.core.forward.ResponseSink;
 import io.pushrelay.core.policy.Route;
 import io.pushrelay.core.policy.RouteKind;
 import io.pushrelay.core.testing.H2TestServer;
+import io.pushrelay.core.testing.Ports;
 import io.pushrelay.core.testing.TestPki;
 import io.pushrelay.core.transport.Transports;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -94,6 +93,14 @@ class UpstreamPoolFaultTest {
 
     private UpstreamPool pool(UpstreamConfig config) {
         return pool(ConnectorConfig.direct().withUpstreamCa(pki.caPem()), config);
+    }
+
+    private static int loopCount() {
+        int loops = 0;
+        for (var ignored : group) {
+            loops++;
+        }
+        return loops;
     }
 
     private static UpstreamConfig fast() {
@@ -348,10 +355,7 @@ class UpstreamPoolFaultTest {
 
     @Test
     void proxyDownFailsFastAndBackoffKeepsFailingFast() throws IOException {
-        int closed;
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            closed = s.getLocalPort();
-        }
+        int closed = Ports.closed();
         UpstreamPool pool = pool(ConnectorConfig.direct().withUpstreamCa(pki.caPem())
                         .withProxy(ProxyConfig.parse("http://127.0.0.1:" + closed)),
                 fast().withBackoff(Duration.ofSeconds(5), Duration.ofSeconds(30)));
@@ -373,10 +377,7 @@ class UpstreamPoolFaultTest {
 
     @Test
     void backoffShouldKeepDoublingWhileRequestsKeepComing() throws Exception {
-        int closed;
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            closed = s.getLocalPort();
-        }
+        int closed = Ports.closed();
         // An upstream that is down under steady traffic: every 50 ms a burst of 40 requests, each of
         // whose answers costs its sink 1 ms, so that answering a queue outlasts the first wait (a
         // relay-post reading pipelined requests while a connect is tried queues the same way).
@@ -402,20 +403,14 @@ class UpstreamPoolFaultTest {
         for (ResponseLog.Answer a : log.answers.values()) {
             assertEquals(RelayError.UPSTREAM_UNAVAILABLE, a.error(), a.toString());
         }
-        int loops = 0;
-        for (var ignored : group) {
-            loops++;
-        }
+        int loops = loopCount();
         assertTrue(pool.stats().connectFailures() <= 9L * loops,
                 pool.stats().connectFailures() + " attempts in 3 s on " + loops + " loop(s), " + sent + " requests");
     }
 
     @Test
     void senderIdentitiesAgainstADownUpstreamShouldNotPileUpPools() throws Exception {
-        int closed;
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            closed = s.getLocalPort();
-        }
+        int closed = Ports.closed();
         // A pool stays after a failed connect (it holds the backoff); one per team, 2,000 teams, an
         // upstream that never comes up: the idle ones are swept out when a loop holds too many.
         UpstreamPool pool = pool(fast().withBackoff(Duration.ofMillis(5), Duration.ofMillis(10)));
@@ -436,10 +431,7 @@ class UpstreamPoolFaultTest {
         for (ResponseLog.Answer a : log.answers.values()) {
             assertEquals(RelayError.UPSTREAM_UNAVAILABLE, a.error(), a.toString());
         }
-        int loops = 0;
-        for (var ignored : group) {
-            loops++;
-        }
+        int loops = loopCount();
         int held = pool.keyPoolCount();
         assertTrue(held <= 2 * LoopPool.SWEEP_ABOVE * loops, held + " key pools held for " + teams + " teams");
     }

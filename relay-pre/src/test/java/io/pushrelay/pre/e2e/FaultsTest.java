@@ -6,9 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ch.qos.logback.classic.Level;
 import io.pushrelay.core.testing.H2TestServer;
 import io.pushrelay.core.testing.LogCapture;
+import io.pushrelay.core.testing.Ports;
 import io.pushrelay.core.testing.Squid;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -34,15 +33,10 @@ class FaultsTest {
         body = Notifications.writeBody(dir);
     }
 
-    static int closedPort() throws Exception {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        }
-    }
 
     @Test
     void proxyDownShouldAnswer503AtOnceAndLogWhy() throws Exception {
-        int proxyPort = closedPort();
+        int proxyPort = Ports.closed();
         try (LogCapture log = LogCapture.of("io.pushrelay.core.upstream");
              InJvmRelay relay = new InJvmRelay(pki, dir, String.join("\n",
                      "proxy:",
