@@ -143,6 +143,10 @@ public final class Forwarder {
         new LoggingSink(request, route, sink).respond(RelayResponse.of(error, alloc));
     }
 
+    /** What tells one relay-made answer's line from another, for the log throttle. */
+    private record ErrorKind(RelayError error, String method, String target) {
+    }
+
     /** Logs the first answer (access log, and the error line), then passes every answer on. */
     private final class LoggingSink implements ResponseSink {
         private static final AtomicIntegerFieldUpdater<LoggingSink> LOGGED =
@@ -184,7 +188,7 @@ public final class Forwarder {
             if (!(error.isRelayFault() ? LOG.isWarnEnabled() : LOG.isInfoEnabled())) {
                 return;
             }
-            long held = errorLines.due(error.status() + " " + error.reason() + " " + request.method() + " " + target);
+            long held = errorLines.due(new ErrorKind(error, request.method(), target));
             if (held == LogThrottle.HOLD) {
                 return;
             }

@@ -3,9 +3,11 @@ package io.pushrelay.post.policy;
 import io.pushrelay.core.forward.Downstream;
 import io.pushrelay.core.forward.RelayError;
 import io.pushrelay.core.forward.RelayRequest;
+import io.pushrelay.core.observe.logging.LogThrottle;
 import io.pushrelay.core.policy.AccessRule;
 import java.net.InetSocketAddress;
 import java.security.cert.X509Certificate;
+import java.time.Duration;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -32,10 +34,6 @@ public final class RateLimit implements AccessRule {
     private static final long IDLE_NANOS = TimeUnit.MINUTES.toNanos(1);
     private static final long SWEEP_NANOS = TimeUnit.SECONDS.toNanos(30);
     private static final long LOG_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(LOG_INTERVAL_SECONDS);
-    /** {@link Bucket#take}: a token was taken. */
-    private static final long TAKEN = -1;
-    /** {@link Bucket#take}: refused, and a line was logged recently. */
-    private static final long QUIET = -2;
 
     private final ConcurrentHashMap<String, Bucket> buckets = new ConcurrentHashMap<>();
     private final LongSupplier clock;
@@ -78,14 +76,14 @@ public final class RateLimit implements AccessRule {
         sweep(now);
         String client = clientOf(downstream);
         Bucket bucket = buckets.computeIfAbsent(client, k -> new Bucket(now, perSecond));
-        long outcome = bucket.take(now, perSecond);
-        if (outcome == TAKEN) {
+        if (bucket.take(now, perSecond)) {
             return null;
         }
         refused.increment();
-        if (outcome >= 0) {
+        long held = bucket.lines.due(now, LOG_INTERVAL_NANOS);
+        if (held != LogThrottle.HOLD) {
             LOG.warn("client {} over {} requests/s: answering 429 RelayTooManyRequests{}", client, perSecond,
-                    outcome == 0 ? "" : " (" + outcome + " more refused since the last line)");
+                    LogThrottle.more(held));
         }
         return RelayError.RATE_LIMITED;
     }
@@ -111,39 +109,27 @@ public final class RateLimit implements AccessRule {
         buckets.values().removeIf(b -> b.idleSince(now) > IDLE_NANOS);
     }
 
-    /** One client's tokens. */
+    /** One client's tokens, and its refusal lines. */
     private static final class Bucket {
+        final LogThrottle.Slot lines;
         private double tokens;
         private long last;
-        private long lastLog;
-        private long unlogged;
-        private boolean logged;
 
         Bucket(long now, int perSecond) {
             this.tokens = perSecond;
             this.last = now;
+            this.lines = LogThrottle.slot(now, Duration.ofSeconds(LOG_INTERVAL_SECONDS));
         }
 
-        /**
-         * {@link #TAKEN}; {@link #QUIET} when refused within the log interval; otherwise refused
-         * and due a log line, with how many refusals went unlogged before it.
-         */
-        synchronized long take(long now, int perSecond) {
+        /** Whether a token was taken (else the request is refused). */
+        synchronized boolean take(long now, int perSecond) {
             tokens = Math.min(perSecond, tokens + (now - last) * (perSecond / 1e9));
             last = now;
             if (tokens >= 1) {
                 tokens -= 1;
-                return TAKEN;
+                return true;
             }
-            if (logged && now - lastLog < LOG_INTERVAL_NANOS) {
-                unlogged++;
-                return QUIET;
-            }
-            logged = true;
-            lastLog = now;
-            long before = unlogged;
-            unlogged = 0;
-            return before;
+            return false;
         }
 
         synchronized long idleSince(long now) {

@@ -88,7 +88,7 @@ class RateLimitTest {
             limit.check(request, client);
             limit.check(request, client);
             assertEquals(2, log.messages().size(), log.messages().toString());
-            assertTrue(log.messages().get(1).endsWith("(3 more refused since the last line)"), log.messages().toString());
+            assertTrue(log.messages().get(1).endsWith("(3 more like it since the last line)"), log.messages().toString());
         }
     }
 

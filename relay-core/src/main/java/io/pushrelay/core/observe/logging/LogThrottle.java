@@ -39,7 +39,7 @@ public final class LogThrottle {
         this.intervalNanos = interval.toNanos();
         this.maxKeys = maxKeys;
         this.clock = Objects.requireNonNull(clock, "clock");
-        this.overflow = new Slot(clock.getAsLong() - intervalNanos);
+        this.overflow = slot(clock.getAsLong(), interval);
     }
 
     /**
@@ -57,20 +57,27 @@ public final class LogThrottle {
         return slot.due(now, intervalNanos);
     }
 
+    /** A throttle of its own for one kind of line, for an owner that keeps it (a client's state). */
+    public static Slot slot(long nowNanos, Duration interval) {
+        return new Slot(nowNanos - interval.toNanos());
+    }
+
     /** {@code " (N more like it since the last line)"}, or nothing when none were held back. */
     public static String more(long heldBack) {
         return heldBack <= 0 ? "" : " (" + heldBack + " more like it since the last line)";
     }
 
-    private static final class Slot {
+    /** One kind of line: when it was last logged, and how many were held back since. Thread-safe. */
+    public static final class Slot {
         private final AtomicLong last;
         private final AtomicLong held = new AtomicLong();
 
-        Slot(long last) {
+        private Slot(long last) {
             this.last = new AtomicLong(last);
         }
 
-        long due(long now, long intervalNanos) {
+        /** As {@link LogThrottle#due}, at {@code now} (nanoseconds on the caller's clock). */
+        public long due(long now, long intervalNanos) {
             long before = last.get();
             if (now - before >= intervalNanos && last.compareAndSet(before, now)) {
                 return held.getAndSet(0);
